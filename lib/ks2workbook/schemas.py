@@ -1,0 +1,90 @@
+"""Column contracts of the tidy tables.
+
+Each tidy table has a fixed set of columns with a kind; :func:`validate` checks a frame against its contract
+when it is built, so a change in a raw file fails loudly at build time instead of producing a wrong chart.
+Kinds: ``int`` (no missing), ``Int64`` (nullable integer), ``float`` (NaN = not available), ``str``, ``bool``,
+``date``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .errors import RawFileError
+
+SCHEMAS: dict[str, dict[str, str]] = {
+    "areas": {
+        "la_code": "int", "la_name": "str", "kind": "str", "region_code": "Int64", "region": "str", "la_type": "str",
+    },
+    "la_indicators": {
+        "la_code": "int", "la_name": "str", "region": "str", "indicator": "str", "year": "int",
+        "year_label": "str", "value": "float", "description": "str", "polarity": "str", "no_quartile": "bool",
+    },
+    "school_results": {
+        "urn": "Int64", "la_code": "Int64", "year": "int", "school_name": "str", "cohort": "float",
+        "rwm_exp": "float", "rwm_high": "float",
+        "read_exp": "float", "read_high": "float", "writ_exp": "float", "gps_exp": "float", "gps_high": "float",
+        "mat_exp": "float", "mat_high": "float",
+        "read_avg": "float", "gps_avg": "float", "mat_avg": "float",
+        "read_prog": "float", "read_prog_lower": "float", "read_prog_upper": "float",
+        "writ_prog": "float", "writ_prog_lower": "float", "writ_prog_upper": "float",
+        "mat_prog": "float", "mat_prog_lower": "float", "mat_prog_upper": "float",
+        "rwm_exp_disadv": "float", "rwm_exp_other": "float",
+        "source": "str", "la_from": "str",
+    },
+    "schools": {
+        "urn": "int", "name": "str", "la_code": "Int64", "school_type": "str", "is_mainstream_state": "bool",
+        "is_primary": "bool", "open_date": "date", "close_date": "date", "source": "str",
+    },
+    "census": {
+        "urn": "int", "year": "int", "la_code": "Int64", "pupils": "float", "pct_fsm": "float",
+        "pct_fsm_ever6": "float", "pct_eal": "float", "school_type": "str",
+    },
+    "ofsted": {
+        "urn": "int", "inspection_date": "date", "grade": "Int64", "rating": "str", "has_overall_grade": "bool",
+        "source": "str",
+    },
+    "neighbours": {
+        "la_code": "int", "la_name": "str", "version": "int", "rank": "int", "neighbour_code": "int",
+        "closeness": "str", "retired_block": "bool",
+    },
+}
+
+_DTYPES = {"int": "int64", "Int64": "Int64", "float": "float64", "bool": "bool", "date": "datetime64[us]"}
+
+
+def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Select and order the contract's columns and cast each to its kind (strings to pandas' ``str``)."""
+    schema = SCHEMAS[name]
+    missing = [c for c in schema if c not in frame.columns]
+    if missing:
+        raise RawFileError(f"table {name!r} could not be built: columns {missing} were not produced")
+    out = frame.loc[:, list(schema)].copy()
+    for col, kind in schema.items():
+        if kind == "str":
+            out[col] = out[col].astype("str").where(out[col].notna(), None).astype("str")
+        elif kind == "date":
+            out[col] = pd.to_datetime(out[col], errors="coerce").astype("datetime64[us]")
+        else:
+            out[col] = out[col].astype(_DTYPES[kind])
+    return out.reset_index(drop=True)
+
+
+def validate(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Check columns, kinds and the value ranges that every table must respect; return the frame."""
+    schema = SCHEMAS[name]
+    if list(frame.columns) != list(schema):
+        raise RawFileError(f"table {name!r} has columns {list(frame.columns)}, expected {list(schema)}")
+    for col, kind in schema.items():
+        if kind == "int" and frame[col].isna().any():
+            raise RawFileError(f"table {name!r}: column {col!r} has missing values")
+    pct_cols = [c for c in frame.columns if c.startswith("pct_") or c.endswith(("_exp", "_high"))]
+    for col in pct_cols:
+        bad = frame[col].notna() & ~frame[col].between(0, 100)
+        if bad.any():
+            raise RawFileError(f"table {name!r}: {int(bad.sum())} values of {col!r} outside 0-100")
+    if name == "ofsted":
+        bad = frame["grade"].notna() & ~frame["grade"].isin([1, 2, 3, 4])
+        if bad.any():
+            raise RawFileError("table 'ofsted': grades outside 1-4")
+    return frame

@@ -1,0 +1,120 @@
+"""The one chart style and number formats of the workbook.
+
+Why one place: every notebook and the cabinet pack must look alike and be readable by a councillor; the
+palette is Okabe-Ito (safe for the common forms of colour blindness), never red-against-green alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+
+#: Okabe-Ito colour-blind-safe palette.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "grey": "#999999",
+}
+
+#: Fixed roles so that "this LA" is the same colour in every chart of every report.
+ROLE_COLOURS: dict[str, str] = {
+    "la": OKABE_ITO["blue"],
+    "england": OKABE_ITO["black"],
+    "region": OKABE_ITO["orange"],
+    "neighbours": OKABE_ITO["bluish_green"],
+    "highlight": OKABE_ITO["vermillion"],
+    "context": OKABE_ITO["grey"],
+    "good": OKABE_ITO["bluish_green"],
+    "bad": OKABE_ITO["vermillion"],
+    "neutral": OKABE_ITO["sky_blue"],
+}
+
+SERIES_CYCLE: list[str] = [
+    OKABE_ITO[k] for k in ("blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue")
+]
+
+
+def apply_style() -> None:
+    """Set matplotlib defaults once per notebook: large fonts, light grid, the palette, no top/right spines."""
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (9, 4.8),
+            "figure.dpi": 100,
+            "savefig.dpi": 110,
+            "font.size": 11,
+            "axes.titlesize": 13,
+            "axes.titleweight": "bold",
+            "axes.labelsize": 11,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.prop_cycle": mpl.cycler(color=SERIES_CYCLE),
+            "legend.frameon": False,
+        }
+    )
+
+
+def new_axes(title: str, xlabel: str, ylabel: str, figsize: tuple[float, float] | None = None):
+    """A titled, labelled figure: every chart in the workbook starts here so none goes out unlabelled."""
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return fig, ax
+
+
+def year_axis(ax, years: Sequence[int]) -> None:
+    """Integer year ticks (no 2017.5), one per year shown."""
+    ax.set_xticks(list(years))
+    ax.set_xticklabels([str(y) for y in years], rotation=0)
+
+
+def shade_gap_years(ax, gap_years: Sequence[int] = (2020, 2021), label: str = "No tests (COVID)") -> None:
+    """Grey band over years with no data, so a reader sees a gap, not a missing point or a false line."""
+    if not gap_years:
+        return
+    ax.axvspan(min(gap_years) - 0.5, max(gap_years) + 0.5, color=OKABE_ITO["grey"], alpha=0.15, lw=0)
+    ymin, ymax = ax.get_ylim()
+    ax.text(
+        (min(gap_years) + max(gap_years)) / 2, ymin + (ymax - ymin) * 0.04, label,
+        ha="center", va="bottom", fontsize=9, color="#555555",
+    )
+
+
+def fmt_pct(value: float | None, decimals: int = 0) -> str:
+    """``57%``; a dash for missing (a suppressed value is not 0%)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{decimals}f}%"
+
+
+def fmt_points(value: float | None, decimals: int = 0) -> str:
+    """Signed percentage-point change: ``+3 pts``, ``-2 pts``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:+.{decimals}f} pts"
+
+
+def fmt_gbp_k(value: float | None, decimals: int = 0) -> str:
+    """Money in thousands as councils write it: ``£542k`` (input in pounds); negatives as ``-£58k``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    sign = "-" if value < 0 else ""
+    return f"{sign}£{abs(value) / 1000:,.{decimals}f}k"
+
+
+def fmt_int(value: float | None) -> str:
+    """``1,234``; a dash for missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.0f}"
