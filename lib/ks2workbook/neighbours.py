@@ -1,0 +1,806 @@
+"""Statistical-neighbour comparison by LAIT's rules (DOMAIN.md section 4), plus what LAIT users asked for.
+
+LAIT's rules, as this module applies them:
+
+* **SN average:** the plain (unweighted) mean of the neighbours' values for each year; a neighbour with no
+  value is left out of the mean (``n_neighbours`` says how many were used); all missing gives missing.
+* **Rank:** among LAs only (codes below 970, never regions or England), one year (the latest with data unless
+  told); rank 1 is always best (descending for "High" polarity, ascending for "Low"); ties share the lowest
+  rank (1, 2, 2, 4); missing values and indicators with no polarity get no rank.
+* **Quartile band A-D:** cut points Q1, median, Q3 of all LAs' values that year (linear interpolation).
+  High polarity: A = (Q3, max], B = (median, Q3], C = (Q1, median], D = [min, Q1]; Low polarity mirrored
+  (A = [min, Q1], B = (Q1, median], C = (median, Q3], D = (Q3, max]). No band where the data dictionary says
+  "no quartiles" or the polarity is "None". A value equal to Q3 under High polarity is band B.
+* **Trend:** change from the previous year *with a value* (2020-21 have none), flagged favourable when it goes
+  the polarity's way; no flag for "None" polarity or no change.
+
+Beyond LAIT: old (April 2021) and new (May 2025) neighbour groups side by side, a custom neighbour list, and a
+mark for years where an LA's progress score is *significantly* above or below England (see
+:func:`progress_ci`). Retired and successor councils (Cumbria 909 -> 942/943, Northamptonshire 928 -> 940/941)
+are reported by :func:`mismatch_report`, never silently dropped.
+
+Every function takes the ``la_indicators`` table as its first argument (``None`` loads it), so a notebook
+loads it once and tests can pass small synthetic frames.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import areas as areas_mod
+from . import dataset
+from .errors import NoDataError, UnknownAreaError, WorkbookError
+
+ENGLAND = dataset.ENGLAND
+#: LAIT ranks and bands LAs only: codes below England's 970.
+LA_CODE_LIMIT = 970
+SN_VERSIONS: tuple[int, ...] = (2025, 2021)
+SN_LABELS: dict[int, str] = {2025: "DfE May 2025", 2021: "DfE April 2021"}
+CUSTOM_LABEL = "Custom list"
+
+#: The KS2 headline set (LAIT short codes), the notebook's default.
+HEADLINE_INDICATORS: list[str] = [
+    "KS2RWM_Expected_STD",
+    "KS2RWM_Higher_STD",
+    "KS2R_Expected_STD",
+    "KS2W_Teacher_Assess",
+    "KS2M_Expected_STD",
+    "KS2GPS_Expected_STD",
+    "KS2R_AVG_Scaled_Score",
+    "KS2M_AVG_Scaled_Score",
+    "KS2R_Prog_VA",
+    "KS2W_Prog_VA",
+    "KS2M_Prog_VA",
+]
+#: Context indicators shown beside attainment: % pupils on free school meals, % first language not English.
+CONTEXT_INDICATORS: list[str] = ["PriFSM", "EALPri"]
+
+#: Councils that were split: the retired code and its successors (LAIT holds both histories).
+SUCCESSORS: dict[int, tuple[int, ...]] = {909: (942, 943), 928: (940, 941)}
+
+#: LAIT progress indicators and the school-results columns holding the same subject's progress and CI.
+PROGRESS_COLUMNS: dict[str, str] = {"KS2R_Prog_VA": "read", "KS2W_Prog_VA": "writ", "KS2M_Prog_VA": "mat"}
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Inputs: the indicator table, an indicator's dictionary entry, an LA, its neighbour sets
+# ------------------------------------------------------------------------------------------------------------
+
+
+def _table(indicators: pd.DataFrame | None) -> pd.DataFrame:
+    return dataset.load("la_indicators") if indicators is None else indicators
+
+
+def indicator_info(indicators: pd.DataFrame | None, indicator: str) -> dict:
+    """The data-dictionary entry of one indicator: ``description``, ``polarity``, ``no_quartile``.
+
+    Raises :class:`NoDataError` naming the closest indicator codes when the code is unknown.
+    """
+    table = _table(indicators)
+    rows = table[table.indicator == indicator]
+    if rows.empty:
+        names = sorted(table.indicator.unique())
+        near = difflib.get_close_matches(indicator, names, n=4, cutoff=0.4)
+        raise NoDataError(
+            f"unknown indicator {indicator!r}. Nearest LAIT short codes: {', '.join(near) or '(none)'}; "
+            f"the KS2 headline set is {', '.join(HEADLINE_INDICATORS)}."
+        )
+    row = rows.iloc[0]
+    return {
+        "indicator": indicator,
+        "description": str(row.description),
+        "polarity": str(row.polarity),
+        "no_quartile": bool(row.no_quartile),
+    }
+
+
+def require_rankable_la(code: int | str) -> areas_mod.Area:
+    """The LA with this code; a clear :class:`UnknownAreaError` for England, a region or a code of 970 or
+    above, which LAIT never ranks or bands (they are not LAs)."""
+    area = areas_mod.resolve(code)
+    if area.kind in ("england", "region") or area.code >= LA_CODE_LIMIT:
+        what = "England" if area.code == ENGLAND or area.kind == "england" else "a region or aggregate"
+        raise UnknownAreaError(
+            f"{area.label} is {what}, not a local authority: LAIT ranks and bands LAs only (codes below 970) "
+            "and statistical neighbours exist only for LAs. Give an LA code such as 831 (Derby)."
+        )
+    return area
+
+
+def series(indicators: pd.DataFrame | None, code: int, indicator: str) -> pd.DataFrame:
+    """One area's values of one indicator over time: ``year``, ``value`` (NaN = not available, never 0)."""
+    table = _table(indicators)
+    indicator_info(table, indicator)
+    rows = table[(table.indicator == indicator) & (table.la_code == int(code))]
+    return rows[["year", "value"]].sort_values("year").reset_index(drop=True)
+
+
+def years_with_data(indicators: pd.DataFrame | None, indicator: str) -> list[int]:
+    """Years in which at least one LA has a value of this indicator."""
+    table = _table(indicators)
+    rows = table[(table.indicator == indicator) & (table.la_code < LA_CODE_LIMIT) & table.value.notna()]
+    return sorted(int(y) for y in rows.year.unique())
+
+
+def latest_year(indicators: pd.DataFrame | None, indicator: str) -> int:
+    """The latest year in which any LA has a value of this indicator (LAIT's "latest year")."""
+    years = years_with_data(indicators, indicator)
+    if not years:
+        raise NoDataError(f"indicator {indicator!r} has no LA values in any year.")
+    return years[-1]
+
+
+def _check_year(indicators: pd.DataFrame, indicator: str, year: int | None) -> int:
+    years = years_with_data(indicators, indicator)
+    if year is None:
+        if not years:
+            raise NoDataError(f"indicator {indicator!r} has no LA values in any year.")
+        return years[-1]
+    if int(year) not in years:
+        raise NoDataError(
+            f"{indicator} has no LA values for {year}; years with data: {', '.join(map(str, years))}."
+        )
+    return int(year)
+
+
+def neighbour_codes(
+    la_code: int,
+    version: int | str = 2025,
+    custom: Sequence[int] | None = None,
+    neighbours: pd.DataFrame | None = None,
+) -> list[int]:
+    """The LA's neighbour codes, closest first: the DfE group of ``version`` (2025 or 2021), or ``custom``
+    (a list of LA codes) when ``version`` is ``"custom"`` or a non-empty ``custom`` list is given.
+
+    Raises :class:`NoDataError` when the LA has no group in that version (e.g. Cumberland 942 and Westmorland
+    and Furness 943 did not exist in April 2021: use Cumbria 909's group or a custom list).
+    """
+    area = require_rankable_la(la_code)
+    if custom:
+        codes = []
+        for code in custom:
+            other = require_rankable_la(code)
+            if other.code == area.code:
+                raise WorkbookError(f"custom neighbour list for {area.label} contains the LA itself.")
+            codes.append(other.code)
+        return list(dict.fromkeys(codes))
+    if str(version).lower() == "custom":
+        raise WorkbookError("sn_version is 'custom' but custom_neighbours is empty: give a list of LA codes.")
+    try:
+        version = int(version)
+    except (TypeError, ValueError) as exc:
+        raise WorkbookError(
+            f"unknown neighbour set {version!r}: use 2025 (DfE May 2025), 2021 (DfE April 2021) or 'custom'."
+        ) from exc
+    if version not in SN_VERSIONS:
+        raise WorkbookError(
+            f"unknown neighbour set {version!r}: use 2025 (DfE May 2025), 2021 (DfE April 2021) or 'custom'."
+        )
+    table = dataset.load("neighbours") if neighbours is None else neighbours
+    rows = table[(table.la_code == area.code) & (table.version == version)].sort_values("rank")
+    if rows.empty:
+        predecessor = [old for old, new in SUCCESSORS.items() if area.code in new]
+        hint = (
+            f" {area.name} was created from {predecessor[0]} after that list; use its group "
+            f"(la_code={predecessor[0]}) or a custom list."
+            if predecessor
+            else " Use the other version or a custom list."
+        )
+        have = sorted(table.loc[table.la_code == area.code, "version"].unique())
+        raise NoDataError(
+            f"{area.label} has no statistical-neighbour group in the {SN_LABELS[version]} list "
+            f"(groups exist for: {', '.join(SN_LABELS[v] for v in have) or 'none'}).{hint}"
+        )
+    return [int(c) for c in rows.neighbour_code]
+
+
+def neighbour_sets(
+    la_code: int,
+    sn_version: int | str | Sequence[int] = 2025,
+    custom: Sequence[int] | None = None,
+    neighbours: pd.DataFrame | None = None,
+) -> dict[str, list[int]]:
+    """Named neighbour sets for the LA: ``{"DfE May 2025": [...], ...}``.
+
+    ``sn_version`` is 2025, 2021, ``"custom"``, ``"both"`` or a list of versions; a non-empty ``custom`` list
+    is always added as "Custom list". With ``"both"`` a version the LA has no group in is left out (a note is
+    in :func:`mismatch_report`); asking for that single version raises :class:`NoDataError`.
+    """
+    if isinstance(sn_version, str) and sn_version.lower() == "both":
+        versions, strict = list(SN_VERSIONS), False
+    elif isinstance(sn_version, str) and sn_version.lower() == "custom":
+        versions, strict = [], True
+        if not custom:
+            raise WorkbookError(
+                "sn_version is 'custom' but custom_neighbours is empty: give a list of LA codes."
+            )
+    elif isinstance(sn_version, (list, tuple)):
+        versions, strict = list(sn_version), True
+    else:
+        versions, strict = [sn_version], True
+    sets: dict[str, list[int]] = {}
+    for version in versions:
+        try:
+            codes = neighbour_codes(la_code, version, neighbours=neighbours)
+        except NoDataError:
+            if strict:
+                raise
+            continue
+        sets[SN_LABELS[int(version)]] = codes
+    if custom:
+        sets[CUSTOM_LABEL] = neighbour_codes(la_code, custom=custom, neighbours=neighbours)
+    if not sets:
+        raise NoDataError(f"{require_rankable_la(la_code).label} has no neighbour group in any DfE list.")
+    return sets
+
+
+def neighbour_table(
+    la_code: int, neighbours: pd.DataFrame | None = None, custom: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """Old and new groupings side by side: one row per rank, a column of names per set, and whether each
+    neighbour is in both DfE lists."""
+    sets = neighbour_sets(la_code, "both", custom=custom, neighbours=neighbours)
+    names = dataset.load("areas").set_index("la_code")["la_name"]
+    width = max(len(v) for v in sets.values())
+    out = pd.DataFrame({"rank": range(1, width + 1)})
+    for label, codes in sets.items():
+        labels = [f"{names.get(c, '?')} ({c})" for c in codes] + [""] * (width - len(codes))
+        out[label] = labels
+    if all(SN_LABELS[v] in sets for v in SN_VERSIONS):
+        new, old = sets[SN_LABELS[2025]], sets[SN_LABELS[2021]]
+        out["2025 neighbour in 2021 list?"] = ["yes" if c in old else "no (new in 2025)" for c in new] + [
+            ""
+        ] * (width - len(new))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------------
+# LAIT's rules: SN average, rank, quartile band, trend
+# ------------------------------------------------------------------------------------------------------------
+
+
+def sn_average_of(indicators: pd.DataFrame | None, codes: Iterable[int], indicator: str) -> pd.DataFrame:
+    """The SN average of a given list of LA codes by year: ``year``, ``value``, ``n_neighbours``.
+
+    Plain mean of the values present; ``n_neighbours`` counts them; a year where all are missing is NaN
+    with ``n_neighbours`` 0 (LAIT's rule).
+    """
+    table = _table(indicators)
+    indicator_info(table, indicator)
+    codes = [int(c) for c in codes]
+    rows = table[(table.indicator == indicator) & table.la_code.isin(codes)]
+    out = rows.groupby("year", as_index=False).agg(value=("value", "mean"), n_neighbours=("value", "count"))
+    out["n_neighbours"] = out["n_neighbours"].astype(int)
+    return out.sort_values("year").reset_index(drop=True)
+
+
+def sn_average(
+    indicators: pd.DataFrame | None,
+    la_code: int,
+    indicator: str,
+    version: int | str | Sequence[int] = 2025,
+    custom: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """The LA's statistical-neighbour average of ``indicator`` for every year, by LAIT's rule.
+
+    Returns ``year``, ``set`` (e.g. "DfE May 2025"), ``value`` (plain mean of the neighbours with a value;
+    NaN when none has one), ``n_neighbours`` (how many were averaged). ``version`` is 2025, 2021, ``"both"``,
+    ``"custom"`` or a list of versions; ``custom`` a list of LA codes.
+    """
+    table = _table(indicators)
+    parts = []
+    for label, codes in neighbour_sets(la_code, version, custom).items():
+        parts.append(sn_average_of(table, codes, indicator).assign(set=label))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["year", "set", "value", "n_neighbours"]]
+
+
+def rank_values(values: pd.Series, polarity: str) -> pd.Series:
+    """LAIT ranks: 1 is best; ties share the lowest rank (1, 2, 2, 4); NaN values, and every value when the
+    polarity is not "High"/"Low", get no rank (``<NA>``). Returns an ``Int64`` series on the same index."""
+    if polarity not in ("High", "Low"):
+        return pd.Series(pd.NA, index=values.index, dtype="Int64")
+    ranks = values.astype(float).rank(method="min", ascending=(polarity == "Low"), na_option="keep")
+    return ranks.astype("Int64")
+
+
+def quartile_cuts(values: pd.Series) -> tuple[float, float, float]:
+    """Q1, median, Q3 of the non-missing values (linear interpolation, pandas' default, as LAIT)."""
+    clean = values.dropna().astype(float)
+    if clean.empty:
+        return (np.nan, np.nan, np.nan)
+    q = clean.quantile([0.25, 0.5, 0.75])
+    return (float(q.iloc[0]), float(q.iloc[1]), float(q.iloc[2]))
+
+
+def quartile_bands(values: pd.Series, polarity: str, no_quartile: bool = False) -> pd.Series:
+    """LAIT's quartile band A-D for each value (``<NA>`` for missing values, "None" polarity, or indicators
+    flagged "no quartiles"). High: A = (Q3, max], B = (median, Q3], C = (Q1, median], D = [min, Q1];
+    Low mirrored: A = [min, Q1], B = (Q1, median], C = (median, Q3], D = (Q3, max]."""
+    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    if no_quartile or polarity not in ("High", "Low"):
+        return out
+    q1, q2, q3 = quartile_cuts(values)
+    v = values.astype(float)
+    present = v.notna()
+    if polarity == "High":
+        conditions = [v > q3, v > q2, v > q1, present]
+    else:
+        conditions = [v <= q1, v <= q2, v <= q3, present]
+    band = np.select([c.to_numpy() for c in conditions], ["A", "B", "C", "D"], default="")
+    out[:] = pd.array(band, dtype="string")
+    out[~present | (out == "")] = pd.NA
+    return out
+
+
+def national_table(indicators: pd.DataFrame | None, indicator: str, year: int | None = None) -> pd.DataFrame:
+    """All LAs (codes below 970) for one year (latest with data unless told): ``la_code``, ``la_name``,
+    ``region``, ``value``, ``rank``, ``band``; sorted by rank (unranked last). Raises :class:`NoDataError`
+    naming the years with data when ``year`` has none."""
+    table = _table(indicators)
+    info = indicator_info(table, indicator)
+    year = _check_year(table, indicator, year)
+    rows = table[(table.indicator == indicator) & (table.year == year) & (table.la_code < LA_CODE_LIMIT)]
+    out = rows[["la_code", "la_name", "region", "value"]].reset_index(drop=True)
+    out["rank"] = rank_values(out["value"], info["polarity"])
+    out["band"] = quartile_bands(out["value"], info["polarity"], info["no_quartile"])
+    out["year"] = year
+    return out.sort_values(["rank", "la_name"], na_position="last", kind="stable").reset_index(drop=True)
+
+
+def national_rank(
+    indicators: pd.DataFrame | None, la_code: int, indicator: str, year: int | None = None
+) -> dict:
+    """The LA's national rank and quartile band: ``{year, value, rank, of, band, polarity}``; ``of`` counts
+    the LAs ranked that year. Refuses England and regions with a clear message."""
+    area = require_rankable_la(la_code)
+    table = national_table(indicators, indicator, year)
+    row = table[table.la_code == area.code]
+    info = indicator_info(_table(indicators), indicator)
+    of = int(table["rank"].notna().sum())
+    if row.empty:
+        return {
+            "year": int(table.year.iloc[0]),
+            "value": np.nan,
+            "rank": pd.NA,
+            "of": of,
+            "band": pd.NA,
+            "polarity": info["polarity"],
+        }
+    r = row.iloc[0]
+    return {
+        "year": int(r.year),
+        "value": float(r.value),
+        "rank": r["rank"],
+        "of": of,
+        "band": r["band"],
+        "polarity": info["polarity"],
+    }
+
+
+def sn_ranking(
+    indicators: pd.DataFrame | None,
+    la_code: int,
+    indicator: str,
+    year: int | None = None,
+    version: int | str = 2025,
+    custom: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """The LA among its neighbours for one year: the LA and its neighbours (11 rows for a DfE group),
+    ``la_code``, ``la_name``, ``value``, ``rank`` (LAIT's rule within the group, 1 = best), ``is_la``,
+    sorted best first (missing last). "Top five of its statistical neighbours" means rank <= 5 here."""
+    table = _table(indicators)
+    info = indicator_info(table, indicator)
+    area = require_rankable_la(la_code)
+    year = _check_year(table, indicator, year)
+    label, codes = next(iter(neighbour_sets(area.code, "custom" if custom else version, custom).items()))
+    group = [area.code, *codes]
+    rows = table[(table.indicator == indicator) & (table.year == year) & table.la_code.isin(group)]
+    names = dataset.load("areas").set_index("la_code")["la_name"]
+    out = pd.DataFrame({"la_code": group})
+    out["la_name"] = out.la_code.map(names).fillna(out.la_code.astype(str))
+    out = out.merge(rows[["la_code", "value"]], on="la_code", how="left")
+    out["rank"] = rank_values(out["value"], info["polarity"])
+    out["is_la"] = out.la_code == area.code
+    out["year"] = year
+    out["set"] = label
+    ascending = info["polarity"] == "Low"
+    return out.sort_values("value", ascending=ascending, na_position="last", kind="stable").reset_index(
+        drop=True
+    )
+
+
+def trend(indicators: pd.DataFrame | None, code: int, indicator: str) -> pd.DataFrame:
+    """Change from the previous year with a value (2020-21 are skipped, not zero): ``year``, ``value``,
+    ``previous_year``, ``change``, ``favourable`` (True/False by polarity; ``<NA>`` for "None" polarity, no
+    change or no previous value)."""
+    table = _table(indicators)
+    info = indicator_info(table, indicator)
+    s = series(table, code, indicator).dropna(subset=["value"]).reset_index(drop=True)
+    s["previous_year"] = s["year"].shift(1).astype("Int64")
+    s["change"] = s["value"].diff()
+    sign = {"High": 1, "Low": -1}.get(info["polarity"], 0)
+    fav = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    if sign:
+        moved = s["change"].notna() & (s["change"] != 0)
+        fav[moved] = (s.loc[moved, "change"] * sign) > 0
+    s["favourable"] = fav
+    return s
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Views: comparison over time, gaps, the rank/band table
+# ------------------------------------------------------------------------------------------------------------
+
+
+def comparison(
+    indicators: pd.DataFrame | None,
+    la_code: int,
+    indicator: str,
+    version: int | str | Sequence[int] = 2025,
+    custom: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Wide table by year: the LA, its region, each SN average and England (LAIT's first view).
+    Columns: ``year``, ``LA``, ``Region``, one per neighbour set (``SN average (DfE May 2025)`` ...),
+    ``England``. Years 2020-21 stay as rows of NaN so charts show a gap."""
+    table = _table(indicators)
+    area = require_rankable_la(la_code)
+    out = series(table, area.code, indicator).rename(columns={"value": "LA"})
+    if area.region_code is not None:
+        reg = series(table, area.region_code, indicator).rename(columns={"value": "Region"})
+        out = out.merge(reg, on="year", how="outer")
+    else:
+        out["Region"] = np.nan
+    sn = sn_average(table, area.code, indicator, version, custom)
+    for label, part in sn.groupby("set", sort=False):
+        out = out.merge(
+            part[["year", "value"]].rename(columns={"value": f"SN average ({label})"}), on="year", how="outer"
+        )
+    eng = series(table, ENGLAND, indicator).rename(columns={"value": "England"})
+    out = out.merge(eng, on="year", how="outer").sort_values("year").reset_index(drop=True)
+    return out
+
+
+def gaps(
+    indicators: pd.DataFrame | None,
+    la_code: int,
+    indicator: str,
+    version: int | str | Sequence[int] = 2025,
+    custom: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """The LA minus England and minus each SN average, by year (positive = LA higher; read with polarity)."""
+    wide = comparison(indicators, la_code, indicator, version, custom)
+    out = wide[["year"]].copy()
+    out["gap to England"] = wide["LA"] - wide["England"]
+    for col in [c for c in wide.columns if c.startswith("SN average")]:
+        out[f"gap to {col}"] = wide["LA"] - wide[col]
+    return out
+
+
+def rank_band_table(
+    indicators: pd.DataFrame | None,
+    la_code: int,
+    indicator_list: Sequence[str] | None = None,
+    year: int | None = None,
+    version: int | str = 2025,
+    custom: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """LAIT's summary for a set of indicators, one row each, for ``year`` or each indicator's latest year:
+    ``indicator``, ``description``, ``polarity``, ``year``, ``value``, ``England``, ``SN average``,
+    ``change`` (from the previous year with a value), ``favourable``, ``sn_rank``, ``sn_of``,
+    ``national_rank``, ``national_of``, ``band``. An indicator with no data for ``year`` is a row of
+    missing values (its latest year is still named in ``note``), not an error."""
+    table = _table(indicators)
+    area = require_rankable_la(la_code)
+    rows = []
+    for ind in indicator_list or HEADLINE_INDICATORS:
+        info = indicator_info(table, ind)
+        row = {"indicator": ind, "description": info["description"], "polarity": info["polarity"], "note": ""}
+        try:
+            yr = _check_year(table, ind, year)
+        except NoDataError as exc:
+            row["note"] = str(exc)
+            rows.append(row)
+            continue
+        nat = national_rank(table, area.code, ind, yr)
+        grp = sn_ranking(table, area.code, ind, yr, version, custom)
+        la_row = grp[grp.is_la].iloc[0]
+        sn = sn_average_of(table, grp.loc[~grp.is_la, "la_code"], ind)
+        sn_val = sn.loc[sn.year == yr, "value"]
+        tr = trend(table, area.code, ind)
+        tr_row = tr[tr.year == yr]
+        eng = series(table, ENGLAND, ind)
+        eng_val = eng.loc[eng.year == yr, "value"]
+        row.update(
+            {
+                "year": yr,
+                "value": nat["value"],
+                "England": float(eng_val.iloc[0]) if len(eng_val) else np.nan,
+                "SN average": float(sn_val.iloc[0]) if len(sn_val) else np.nan,
+                "change": float(tr_row["change"].iloc[0]) if len(tr_row) else np.nan,
+                "favourable": tr_row["favourable"].iloc[0] if len(tr_row) else pd.NA,
+                "sn_rank": la_row["rank"],
+                "sn_of": int(grp["rank"].notna().sum()),
+                "national_rank": nat["rank"],
+                "national_of": nat["of"],
+                "band": nat["band"],
+            }
+        )
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for col in ("sn_rank", "national_rank"):
+        out[col] = out[col].astype("Int64")
+    out["sn_of"] = out["sn_of"].astype("Int64")
+    out["national_of"] = out["national_of"].astype("Int64")
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Significance vs England: progress scores only (the one KS2 measure published with confidence intervals)
+# ------------------------------------------------------------------------------------------------------------
+
+
+def pupil_sd(school_results: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The pupil-level standard deviation of each progress score, per year and subject, recovered from the
+    schools' published 95% confidence intervals: the DfE's school interval is score +/- 1.96 * sd / sqrt(n),
+    so sd = half-width * sqrt(n) / 1.96; we take the median over schools (n = eligible pupils, ``cohort``).
+    Only the full-width Hampshire/Surrey files (2017-2019) publish the limits. Columns: ``year``,
+    ``subject`` (read/writ/mat), ``sd``, ``n_schools``."""
+    sr = dataset.load("school_results") if school_results is None else school_results
+    rows = []
+    for subject in PROGRESS_COLUMNS.values():
+        lo, hi = f"{subject}_prog_lower", f"{subject}_prog_upper"
+        ok = sr[lo].notna() & sr[hi].notna() & sr["cohort"].notna() & (sr["cohort"] > 0)
+        part = sr.loc[ok, ["year", lo, hi, "cohort"]]
+        sd = (part[hi] - part[lo]) / 2 * np.sqrt(part["cohort"].astype(float)) / 1.96
+        for year, values in sd.groupby(part["year"]):
+            rows.append(
+                {
+                    "year": int(year),
+                    "subject": subject,
+                    "sd": float(values.median()),
+                    "n_schools": int(values.size),
+                }
+            )
+    return pd.DataFrame(rows, columns=["year", "subject", "sd", "n_schools"])
+
+
+def progress_ci(
+    indicators: pd.DataFrame | None,
+    la_code: int,
+    indicator: str,
+    school_results: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """An approximate 95% confidence interval for an LA's KS2 progress score, by year, and whether it is
+    significantly above or below England (0 by construction), LAIT's value being the centre.
+
+    LAIT publishes LA progress scores without intervals. We rebuild the DfE's method: interval =
+    score +/- 1.96 * sd / sqrt(N), with sd the pupil-level spread recovered from schools' published limits
+    (:func:`pupil_sd`) and N the LA's eligible pupils summed over its schools in ``school_results``. Using
+    eligible pupils for both sd and N cancels the coverage gap (pupils without a KS1 baseline) to first order.
+    A year gets an interval only when both are available: 2017 and 2018 for every LA (2016 has no published
+    limits; 2019 and 2023 no national cohort counts; 2024-25 have no progress scores). Columns: ``year``,
+    ``value``, ``lower``, ``upper``, ``pupils``, ``significance`` ("significantly above England",
+    "significantly below England", "not significantly different", or "no interval")."""
+    if indicator not in PROGRESS_COLUMNS:
+        raise NoDataError(
+            f"{indicator} has no confidence interval: only the progress scores "
+            f"({', '.join(PROGRESS_COLUMNS)}) are published with one, so only they get a significance mark."
+        )
+    area = require_rankable_la(la_code)
+    sr = dataset.load("school_results") if school_results is None else school_results
+    subject = PROGRESS_COLUMNS[indicator]
+    sds = pupil_sd(sr)
+    sds = sds[sds.subject == subject].set_index("year")["sd"]
+    pupils = (
+        sr[(sr.la_code == area.code) & sr[f"{subject}_prog"].notna()]
+        .groupby("year")["cohort"]
+        .sum(min_count=1)
+    )
+    out = series(indicators, area.code, indicator).dropna(subset=["value"]).reset_index(drop=True)
+    out["pupils"] = out.year.map(pupils).astype(float)
+    sd = out.year.map(sds).astype(float)
+    half = 1.96 * sd / np.sqrt(out["pupils"])
+    out["lower"] = out["value"] - half
+    out["upper"] = out["value"] + half
+    label = np.select(
+        [half.isna().to_numpy(), (out["lower"] > 0).to_numpy(), (out["upper"] < 0).to_numpy()],
+        ["no interval", "significantly above England", "significantly below England"],
+        default="not significantly different",
+    )
+    out["significance"] = label
+    return out[["year", "value", "lower", "upper", "pupils", "significance"]]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Data checks, export, headline
+# ------------------------------------------------------------------------------------------------------------
+
+
+def mismatch_report(
+    indicators: pd.DataFrame | None = None,
+    neighbours: pd.DataFrame | None = None,
+    indicator: str = "KS2RWM_Expected_STD",
+    year: int | None = None,
+) -> pd.DataFrame:
+    """LAs in the SN lists vs LAs in ``la_indicators``, and what happens to each mismatch.
+
+    One row per problem: ``version``, ``la_code``, ``la_name``, ``issue``, ``detail``. Issues: an LA with
+    indicator data but no SN group in a version (e.g. 942/943 in April 2021); an SN LA or neighbour absent
+    from ``la_indicators``; a neighbour with no value of ``indicator`` in ``year`` (latest by default) -
+    typically a retired council (Cumbria 909, Northamptonshire 928, pre-2019 Dorset) left out of the SN
+    average. An empty frame means the two files agree."""
+    table = _table(indicators)
+    sn = dataset.load("neighbours") if neighbours is None else neighbours
+    names = dict(zip(table.la_code, table.la_name, strict=False))
+    names.update(dict(zip(sn.la_code, sn.la_name, strict=False)))
+    li_codes = set(int(c) for c in table.loc[table.la_code < LA_CODE_LIMIT, "la_code"].unique())
+    year = _check_year(table, indicator, year)
+    has_value = set(
+        table.loc[
+            (table.indicator == indicator) & (table.year == year) & table.value.notna(), "la_code"
+        ].astype(int)
+    )
+    rows = []
+
+    def add(version, code, issue, detail):
+        rows.append(
+            {
+                "version": version,
+                "la_code": int(code),
+                "la_name": names.get(code, "?"),
+                "issue": issue,
+                "detail": detail,
+            }
+        )
+
+    for version in sorted(sn.version.unique()):
+        part = sn[sn.version == version]
+        groups = set(int(c) for c in part.la_code.unique())
+        for code in sorted(li_codes - groups):
+            old = [o for o, new in SUCCESSORS.items() if code in new]
+            add(
+                version,
+                code,
+                "no SN group",
+                f"in la_indicators but not in the {SN_LABELS.get(version, version)} list"
+                + (
+                    f"; successor of {old[0]} ({names.get(old[0], '?')}), whose group can stand in"
+                    if old
+                    else ""
+                ),
+            )
+        for code in sorted(groups - li_codes):
+            add(version, code, "not in la_indicators", "has an SN group but no indicator data at all")
+        for code in sorted(set(int(c) for c in part.neighbour_code) - li_codes):
+            add(
+                version,
+                code,
+                "neighbour not in la_indicators",
+                "named as a neighbour but has no indicator data",
+            )
+        live = part[~part.retired_block]
+        for code in sorted(set(int(c) for c in live.neighbour_code) - has_value):
+            users = sorted(int(c) for c in live.loc[live.neighbour_code == code, "la_code"].unique())
+            succ = SUCCESSORS.get(code)
+            add(
+                version,
+                code,
+                f"neighbour without {year} value",
+                f"{indicator} missing in {year}; left out of the SN average of {len(users)} LA(s) "
+                f"({', '.join(map(str, users[:8]))}{'...' if len(users) > 8 else ''})"
+                + (f"; successors {succ} hold the data" if succ else ""),
+            )
+        for code in sorted(set(int(c) for c in part.loc[part.retired_block, "la_code"].unique())):
+            add(
+                version,
+                code,
+                "retired council",
+                "listed under 'Old SNs': kept for history, no current data"
+                + (f"; successors {SUCCESSORS[code]}" if code in SUCCESSORS else ""),
+            )
+    return pd.DataFrame(rows, columns=["version", "la_code", "la_name", "issue", "detail"])
+
+
+def export_frame(
+    la_code: int,
+    indicator: str = "KS2RWM_Expected_STD",
+    year: int | None = None,
+    sn_version: int | str = 2025,
+    custom_neighbours: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """The table behind ``ks2workbook export neighbours``: the LA and its neighbours for one year (latest by
+    default), best first, with value, rank in the group, national rank and band, plus rows for the SN
+    average and England. Columns: ``set``, ``year``, ``la_code``, ``la_name``, ``value``, ``sn_rank``,
+    ``national_rank``, ``band``, ``is_la``."""
+    table = _table(None)
+    grp = sn_ranking(table, la_code, indicator, year, sn_version, custom_neighbours)
+    yr = int(grp.year.iloc[0])
+    nat = national_table(table, indicator, yr).set_index("la_code")
+    out = grp.rename(columns={"rank": "sn_rank"})
+    out["national_rank"] = out.la_code.map(nat["rank"]).astype("Int64")
+    out["band"] = out.la_code.map(nat["band"]).astype("string")
+    sn_val = grp.loc[~grp.is_la, "value"].mean()
+    eng = series(table, ENGLAND, indicator)
+    eng_val = eng.loc[eng.year == yr, "value"]
+    extra = pd.DataFrame(
+        {
+            "la_code": pd.array([pd.NA, ENGLAND], dtype="Int64"),
+            "la_name": ["SN average", "England"],
+            "value": [sn_val, float(eng_val.iloc[0]) if len(eng_val) else np.nan],
+            "is_la": [False, False],
+            "year": [yr, yr],
+            "set": [grp.set.iloc[0]] * 2,
+        }
+    )
+    out = pd.concat([out.astype({"la_code": "Int64"}), extra], ignore_index=True)
+    out.insert(0, "indicator", indicator)
+    return out[
+        [
+            "indicator",
+            "set",
+            "year",
+            "la_code",
+            "la_name",
+            "value",
+            "sn_rank",
+            "national_rank",
+            "band",
+            "is_la",
+        ]
+    ]
+
+
+def headline(
+    la_code: int,
+    year: int | None = None,
+    indicator: str = "KS2RWM_Expected_STD",
+    sn_version: int | str = 2025,
+    indicators: pd.DataFrame | None = None,
+) -> dict:
+    """Headline neighbour figures for the cabinet summary: ``la_code``, ``la_name``, ``indicator``,
+    ``description``, ``year``, ``value``, ``england``, ``sn_average``, ``n_neighbours``, ``sn_rank``,
+    ``sn_of``, ``top_five`` (bool), ``national_rank``, ``national_of``, ``band``, ``change``,
+    ``previous_year``, ``favourable``, ``sn_set``."""
+    table = _table(indicators)
+    area = require_rankable_la(la_code)
+    info = indicator_info(table, indicator)
+    grp = sn_ranking(table, area.code, indicator, year, sn_version)
+    yr = int(grp.year.iloc[0])
+    la_row = grp[grp.is_la].iloc[0]
+    nat = national_rank(table, area.code, indicator, yr)
+    tr = trend(table, area.code, indicator)
+    tr_row = tr[tr.year == yr]
+    eng = series(table, ENGLAND, indicator)
+    eng_val = eng.loc[eng.year == yr, "value"]
+    nbr = grp.loc[~grp.is_la, "value"]
+    sn_rank = la_row["rank"]
+    return {
+        "la_code": area.code,
+        "la_name": area.name,
+        "indicator": indicator,
+        "description": info["description"],
+        "year": yr,
+        "value": float(la_row["value"]),
+        "england": float(eng_val.iloc[0]) if len(eng_val) else np.nan,
+        "sn_average": float(nbr.mean()),
+        "n_neighbours": int(nbr.notna().sum()),
+        "sn_rank": None if pd.isna(sn_rank) else int(sn_rank),
+        "sn_of": int(grp["rank"].notna().sum()),
+        "top_five": bool(not pd.isna(sn_rank) and sn_rank <= 5),
+        "national_rank": None if pd.isna(nat["rank"]) else int(nat["rank"]),
+        "national_of": nat["of"],
+        "band": None if pd.isna(nat["band"]) else str(nat["band"]),
+        "change": float(tr_row["change"].iloc[0]) if len(tr_row) else np.nan,
+        "previous_year": None
+        if tr_row.empty or pd.isna(tr_row["previous_year"].iloc[0])
+        else int(tr_row["previous_year"].iloc[0]),
+        "favourable": None
+        if tr_row.empty or pd.isna(tr_row["favourable"].iloc[0])
+        else bool(tr_row["favourable"].iloc[0]),
+        "sn_set": str(grp.set.iloc[0]),
+    }
