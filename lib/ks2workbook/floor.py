@@ -1,0 +1,645 @@
+"""Floor standards: which schools are below the floor, by how much, for how long, and how an LA compares.
+
+A school is below the floor when it fails the attainment test AND the progress test of its year's rule (rules are
+data: :mod:`ks2workbook.floor_rules`). For every school and year we report a status and the margin on every
+condition (value minus threshold: negative = fails, 0 = exactly on the threshold = passes), so a reader sees the
+schools just over the line.
+
+Status, for each school and year:
+
+- ``not eligible``: not state-funded mainstream, closed by the end of the year, or fewer pupils than the rule's
+  minimum cohort;
+- ``not assessable``: we cannot say. Its type or cohort is unknown (no URN, not in the school list, cohort not
+  published), or a measure that *could change the verdict* is missing or suppressed. Missing never counts as
+  passing: a value is filled in both ways, and only a verdict that holds either way is given (a school at 80% RWM
+  is above the floor whatever its suppressed progress score; a school at 50% RWM with a missing maths progress
+  score and passing reading and writing is not assessable);
+- ``below floor`` / ``above floor``.
+
+2018 significance: a school failing progress in one subject only is below the floor only when that score is
+significantly below 0 (upper confidence limit < 0). The DfE publishes the limits, but our national extract does
+not carry them (only the full-width Hampshire 850 and Surrey 936 files do). Where they are missing we derive
+them as the DfE does: score +/- 1.96 x national pupil-level SD / sqrt(pupils in the measure), with the SDs in
+:data:`PROGRESS_SD` and pupils = cohort x :data:`COVERAGE`; :func:`ci_validation` checks this against the
+published limits.
+
+Persistence: consecutive years below the floor, counted over the *evaluated* years only (years with a rule and
+school-level data: 2016, 2017, 2018 nationally, plus years a local rule covers and we have data for, e.g.
+2023-2025). 2019 (floor withdrawn, no national attainment), 2020 and 2021 (no tests) and 2022 (no school-level
+file) neither break nor extend a run. A year in which a school is not below (above, not assessable, not
+eligible or absent) ends its run.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import areas as areas_mod
+from . import dataset
+from .errors import NoDataError
+from .floor_rules import AppliedRule, FloorRule, all_rules, rule_for
+from .values import safe_share
+
+#: National pupil-level standard deviations of KS2 progress scores, backed out of the DfE's published confidence
+#: limits in the full-width Hampshire (850) and Surrey (936) files: SD = half-width x sqrt(TELIG x coverage)
+#: / 1.96, median over ~530 schools per year (10th-90th percentiles within +/-0.15: one national SD, rounding).
+PROGRESS_SD: dict[int, dict[str, float]] = {
+    2017: {"read_prog": 6.24, "writ_prog": 6.06, "mat_prog": 5.61},
+    2018: {"read_prog": 5.97, "writ_prog": 5.75, "mat_prog": 5.42},
+    2019: {"read_prog": 6.18, "writ_prog": 5.71, "mat_prog": 5.39},
+}
+#: Share of eligible pupils included in a progress measure (mean READCOV/WRITCOV/MATCOV, Hampshire and Surrey
+#: 2018: 95.4%, 95.8%, 95.3%). Our national extract has the cohort (TELIG) but not the coverage.
+COVERAGE = 0.95
+Z95 = 1.96
+
+STATUSES = ["below floor", "above floor", "not assessable", "not eligible"]
+#: Near miss ("just over the line"): above the floor, attainment margin below this many points...
+NEAR_ATTAINMENT = 5.0
+#: ...and the worst progress margin below this many points (or no progress test in the rule).
+NEAR_PROGRESS = 1.0
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Evaluation of one year
+# ----------------------------------------------------------------------------------------------------------
+
+
+def derive_upper(frame: pd.DataFrame, measure: str, year: int) -> tuple[pd.Series, pd.Series]:
+    """Upper confidence limit of a progress score: published where present, else derived. Returns (upper, source)."""
+    published = (
+        frame[f"{measure}_upper"] if f"{measure}_upper" in frame else pd.Series(np.nan, index=frame.index)
+    )
+    sd = PROGRESS_SD.get(year, PROGRESS_SD[2018])[measure]
+    pupils = frame["cohort"] * COVERAGE if "cohort" in frame else pd.Series(np.nan, index=frame.index)
+    derived = frame[measure] + Z95 * sd / np.sqrt(pupils.where(pupils > 0))
+    upper = published.where(published.notna(), derived)
+    source = pd.Series(
+        np.where(published.notna(), "published", np.where(derived.notna(), "derived", "missing")),
+        index=frame.index,
+    )
+    return upper, source
+
+
+def _progress_fails(fails: list[np.ndarray], sig: list[np.ndarray] | None, combine: str) -> np.ndarray:
+    stack = np.vstack(fails)
+    if combine == "all":
+        return stack.all(axis=0)
+    if sig is None:
+        return stack.any(axis=0)
+    n_fail = stack.sum(axis=0)
+    significant_fail = (stack & np.vstack(sig)).any(axis=0)
+    return (n_fail >= 2) | ((n_fail == 1) & significant_fail)
+
+
+def _verdict(variables: list[pd.Series], rule: FloorRule) -> tuple[np.ndarray, np.ndarray]:
+    """Kleene-style verdict: (below, determined). ``variables`` = [attainment fails, subject fails..., significant...]
+    as nullable booleans; every combination of the unknown ones is tried and a verdict is kept only if it is the
+    same for all."""
+    known = [v.notna().to_numpy() for v in variables]
+    values = [v.fillna(False).to_numpy(dtype=bool) for v in variables]
+    m = len(rule.progress.conditions) if rule.progress else 0
+    sig_on = bool(rule.progress and rule.progress.single_subject_significant)
+    n_rows = len(variables[0])
+    lo = np.ones(n_rows, dtype=bool)  # all combinations say below
+    hi = np.zeros(n_rows, dtype=bool)  # some combination says below
+    unknown_idx = [i for i, k in enumerate(known) if not k.all()]
+    for combo in itertools.product([False, True], repeat=len(unknown_idx)):
+        filled = list(values)
+        for i, guess in zip(unknown_idx, combo, strict=True):
+            filled[i] = np.where(known[i], values[i], guess)
+        below = filled[0].copy()
+        if rule.progress:
+            fails = filled[1 : 1 + m]
+            sig = filled[1 + m : 1 + 2 * m] if sig_on else None
+            below &= _progress_fails(fails, sig, rule.progress.combine)
+        lo &= below
+        hi |= below
+    determined = lo == hi
+    return lo, determined
+
+
+def evaluate(results: pd.DataFrame, applied: AppliedRule, schools: pd.DataFrame) -> pd.DataFrame:
+    """Status and margins for every school row of one year under one rule (pure: no file access).
+
+    ``results``: rows of ``school_results`` for the rule's year; ``schools``: the schools table (type, close date).
+    """
+    rule = applied.rule
+    year = rule.year
+    if not rule.evaluable:
+        raise NoDataError(
+            f"the {year} floor ({rule.label}) uses measures we have no school-level data for "
+            f"({', '.join(rule.measures) or 'none: no floor that year'}); school-level floor results exist for "
+            "2016-2018 (national rules) and for years a local rule covers with data (2023-2025)"
+        )
+    frame = results.reset_index(drop=True)
+    info = schools.drop_duplicates("urn").set_index("urn")
+    urn = frame["urn"].astype("Int64")
+    mainstream = urn.map(info["is_mainstream_state"]).astype("boolean")
+    close = pd.to_datetime(urn.map(info["close_date"]))
+    out = pd.DataFrame(
+        {
+            "year": year,
+            "la_code": frame["la_code"].astype("Int64"),
+            "urn": urn,
+            "school_name": frame["school_name"],
+            "cohort": frame["cohort"] if "cohort" in frame else np.nan,
+        }
+    )
+    elig = rule.eligibility
+    reason = pd.Series("", index=frame.index, dtype="str")
+    status = pd.Series(pd.NA, index=frame.index, dtype="str")
+
+    def mark(mask: pd.Series, st: str, why: str) -> None:
+        nonlocal status, reason
+        mask = mask.fillna(False).astype(bool) & status.isna()
+        status = status.mask(mask, st)
+        reason = reason.mask(mask, why)
+
+    if elig.mainstream_state:
+        mark(urn.isna(), "not assessable", "no URN (not matched by name): school type unknown")
+        mark(mainstream.isna(), "not assessable", "URN not in the school list: school type unknown")
+        mark(~mainstream, "not eligible", "not state-funded mainstream")
+    if elig.exclude_closed:
+        mark(
+            close.notna() & (close <= pd.Timestamp(year=year, month=12, day=31)),
+            "not eligible",
+            "closed by the end of the year",
+        )
+    if elig.min_cohort is not None:
+        cohort = out["cohort"]
+        mark(cohort.isna(), "not assessable", "cohort size not published")
+        mark(cohort < elig.min_cohort, "not eligible", f"fewer than {elig.min_cohort} eligible pupils")
+
+    # Margins and condition results.
+    att = rule.attainment
+    value = frame[att.measure]
+    out[att.measure] = value
+    out["attainment_margin"] = value - att.below
+    variables: list[pd.Series] = [(value < att.below).astype("boolean").mask(value.isna())]
+    names = [att.measure]
+    if rule.progress:
+        margins = []
+        for cond in rule.progress.conditions:
+            score = frame[cond.measure]
+            out[cond.measure] = score
+            out[f"{cond.measure}_margin"] = score - cond.below
+            margins.append(out[f"{cond.measure}_margin"])
+            variables.append((score < cond.below).astype("boolean").mask(score.isna()))
+            names.append(cond.measure)
+        worst = pd.concat(margins, axis=1)
+        out["progress_margin"] = worst.min(axis=1) if rule.progress.combine == "any" else worst.max(axis=1)
+        if rule.progress.single_subject_significant:
+            for cond in rule.progress.conditions:
+                upper, source = derive_upper(frame, cond.measure, year)
+                out[f"{cond.measure}_upper"] = upper
+                out[f"{cond.measure}_ci"] = source
+                variables.append((upper < 0).astype("boolean").mask(upper.isna()))
+                names.append(f"{cond.measure} confidence limit")
+    below, determined = _verdict(variables, rule)
+    out["fails_attainment"] = variables[0]
+    if rule.progress:
+        # The progress verdict alone: the same enumeration with the attainment test taken as failed.
+        always = pd.Series(True, index=frame.index, dtype="boolean")
+        p_below, p_det = _verdict([always, *variables[1:]], rule)
+        out["fails_progress"] = pd.Series(p_below, index=frame.index, dtype="boolean").mask(~p_det)
+    else:
+        out["fails_progress"] = pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    missing = (
+        [
+            ", ".join(n for n, v in zip(names, variables, strict=True) if pd.isna(v.iloc[i]))
+            for i in range(len(frame))
+        ]
+        if (~determined).any()
+        else [""] * len(frame)
+    )
+    undetermined = pd.Series(~determined, index=frame.index)
+    mark(undetermined, "not assessable", "")
+    reason = reason.mask(
+        (status == "not assessable") & (reason == ""),
+        pd.Series([f"missing or suppressed: {m}" for m in missing], index=frame.index),
+    )
+    below_s = pd.Series(below, index=frame.index)
+    mark(below_s, "below floor", "fails attainment and progress tests")
+    mark(~below_s, "above floor", "")
+    out["status"] = pd.Categorical(status, categories=STATUSES)
+    out["reason"] = reason
+    near = (out["status"] == "above floor") & (out["attainment_margin"] < NEAR_ATTAINMENT)
+    if rule.progress:
+        near &= out["progress_margin"] < NEAR_PROGRESS
+    out["near_miss"] = near.fillna(False).astype(bool)
+    out["rule_kind"] = applied.kind
+    out["rule"] = applied.rule.label
+    out["rule_file"] = applied.file
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Shipped data
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _key(local_rule_file: str | Path | None) -> str:
+    return str(local_rule_file) if local_rule_file else ""
+
+
+@lru_cache(maxsize=32)
+def _school_floor_cached(year: int, local: str) -> pd.DataFrame:
+    applied = rule_for(year, local or None)
+    results = dataset.load("school_results")
+    rows = results[results["year"] == year]
+    if rows.empty:
+        have = sorted(int(y) for y in results["year"].unique())
+        raise NoDataError(f"no school-level KS2 results for {year}; years with data: {have}")
+    return evaluate(rows, applied, dataset.load("schools"))
+
+
+def school_floor(
+    year: int, la_code: int | str | None = None, local_rule_file: str | Path | None = None
+) -> pd.DataFrame:
+    """Every school's floor status and margins in ``year`` (one LA if ``la_code``), under the year's rule."""
+    table = _school_floor_cached(int(year), _key(local_rule_file)).copy()
+    if la_code is not None:
+        code = areas_mod.require_la(la_code).code
+        table = table[table["la_code"] == code].reset_index(drop=True)
+    return table
+
+
+def evaluated_years(local_rule_file: str | Path | None = None) -> list[int]:
+    """Years with an evaluable rule AND school-level data (the years persistence counts over)."""
+    have = set(int(y) for y in dataset.load("school_results")["year"].unique())
+    return [y for y, a in all_rules(local_rule_file).items() if a.rule.evaluable and y in have]
+
+
+def floor_history(
+    la_code: int | str | None = None, local_rule_file: str | Path | None = None
+) -> pd.DataFrame:
+    """:func:`school_floor` stacked over every evaluated year."""
+    return pd.concat(
+        [school_floor(y, la_code, local_rule_file) for y in evaluated_years(local_rule_file)],
+        ignore_index=True,
+    )
+
+
+def below_list(year: int, la_code: int | str, local_rule_file: str | Path | None = None) -> pd.DataFrame:
+    """The LA's schools below the floor, worst attainment margin first."""
+    table = school_floor(year, la_code, local_rule_file)
+    return (
+        table[table["status"] == "below floor"]
+        .sort_values(["attainment_margin", "urn"])
+        .reset_index(drop=True)
+    )
+
+
+def near_miss_list(year: int, la_code: int | str, local_rule_file: str | Path | None = None) -> pd.DataFrame:
+    """The LA's schools just above the floor (see :data:`NEAR_ATTAINMENT`, :data:`NEAR_PROGRESS`)."""
+    table = school_floor(year, la_code, local_rule_file)
+    return table[table["near_miss"]].sort_values(["attainment_margin", "urn"]).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Persistence
+# ----------------------------------------------------------------------------------------------------------
+
+
+def persistence(history: pd.DataFrame, year: int, n: int = 3) -> pd.DataFrame:
+    """Schools below the floor in each of the last ``n`` or more evaluated years up to ``year``.
+
+    Counted over the years present in ``history`` (the evaluated years): years without a rule or data neither break
+    nor extend a run. Returns one row per school with ``consecutive_years`` (run ending at ``year``),
+    ``years_below`` (total over all evaluated years up to ``year``) and ``run_years`` (e.g. "2016-2018").
+    """
+    if n < 1:
+        raise ValueError("persistence_years must be at least 1")
+    years = sorted(y for y in history["year"].unique() if y <= year)
+    if year not in years:
+        raise NoDataError(f"{year} is not an evaluated floor year here; evaluated years: {years}")
+    keyed = history[history["urn"].notna() & history["year"].isin(years)]
+    below = keyed[keyed["status"] == "below floor"]
+    wide = pd.crosstab(below["urn"], below["year"]).reindex(columns=years, fill_value=0).astype(bool)
+    run = pd.Series(0, index=wide.index)
+    still = pd.Series(True, index=wide.index)
+    for y in reversed(years):
+        still &= wide[y]
+        run += still.astype(int)
+    out = pd.DataFrame({"consecutive_years": run, "years_below": wide.sum(axis=1)})
+    out = out[out["consecutive_years"] >= n]
+    latest = keyed.sort_values("year").drop_duplicates("urn", keep="last").set_index("urn")
+    out["school_name"] = latest["school_name"].reindex(out.index)
+    out["la_code"] = latest["la_code"].reindex(out.index)
+    out["run_years"] = [
+        f"{years[len(years) - r]}-{year}" if r > 1 else str(year) for r in out["consecutive_years"]
+    ]
+    out = out.reset_index().rename(columns={"index": "urn"})
+    cols = ["urn", "school_name", "la_code", "consecutive_years", "run_years", "years_below"]
+    return out[cols].sort_values(["consecutive_years", "urn"], ascending=[False, True]).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# LA, region, England, league
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _summarise(table: pd.DataFrame, by: pd.Series | None) -> pd.DataFrame:
+    counts = pd.crosstab(by if by is not None else pd.Series("England", index=table.index), table["status"])
+    counts = counts.reindex(columns=STATUSES, fill_value=0)
+    out = pd.DataFrame(
+        {
+            "assessed": counts["below floor"] + counts["above floor"],
+            "below_floor": counts["below floor"],
+            "near_miss": table.groupby(by if by is not None else pd.Series("England", index=table.index))[
+                "near_miss"
+            ]
+            .sum()
+            .reindex(counts.index, fill_value=0),
+            "not_assessable": counts["not assessable"],
+            "not_eligible": counts["not eligible"],
+        }
+    )
+    out["share_below"] = [safe_share(b, a) for b, a in zip(out["below_floor"], out["assessed"], strict=True)]
+    return out
+
+
+def la_summary(year: int, local_rule_file: str | Path | None = None) -> pd.DataFrame:
+    """Per LA, region and England: schools assessed (eligible, with a verdict), below floor, share below (%)."""
+    table = school_floor(year, None, local_rule_file)
+    area = dataset.load("areas")
+    las = area[area["kind"] == "la"]
+    by_la = _summarise(table[table["la_code"].notna()], table["la_code"].dropna().astype(int))
+    by_la = by_la.reindex(las["la_code"].astype(int)).fillna(0)
+    by_la["share_below"] = [
+        safe_share(b, a) for b, a in zip(by_la["below_floor"], by_la["assessed"], strict=True)
+    ]
+    by_la = by_la.reset_index().rename(columns={by_la.index.name or "index": "code"})
+    by_la.columns = ["code", *by_la.columns[1:]]
+    names = las.set_index("la_code")
+    by_la["name"] = by_la["code"].map(names["la_name"])
+    by_la["region"] = by_la["code"].map(names["region"])
+    by_la["kind"] = "la"
+    region_of = table["la_code"].map(names["region"])
+    by_region = _summarise(table[region_of.notna()], region_of.dropna()).reset_index()
+    by_region.columns = ["name", *by_region.columns[1:]]
+    region_codes = area[area["kind"] == "region"].set_index("region")["la_code"]
+    by_region["code"] = by_region["name"].map(region_codes).astype("Int64")
+    by_region["region"], by_region["kind"] = by_region["name"], "region"
+    eng = _summarise(table, None).reset_index(drop=True)
+    eng["name"], eng["code"], eng["region"], eng["kind"] = "England", dataset.ENGLAND, None, "england"
+    cols = [
+        "code",
+        "name",
+        "kind",
+        "region",
+        "assessed",
+        "below_floor",
+        "share_below",
+        "near_miss",
+        "not_assessable",
+        "not_eligible",
+    ]
+    out = pd.concat([by_la[cols], by_region[cols], eng[cols]], ignore_index=True)
+    for c in ("assessed", "below_floor", "near_miss", "not_assessable", "not_eligible"):
+        out[c] = out[c].astype(int)
+    out["code"] = out["code"].astype("Int64")
+    out["year"] = year
+    return out
+
+
+def neighbour_codes(la_code: int | str) -> list[int]:
+    """The LA's 10 statistical neighbours (DfE, latest version)."""
+    code = areas_mod.require_la(la_code).code
+    nb = dataset.load("neighbours")
+    nb = nb[nb["la_code"] == code]
+    if nb.empty:
+        return []
+    latest = nb[nb["version"] == nb["version"].max()].sort_values("rank")
+    return [int(c) for c in latest["neighbour_code"].dropna()]
+
+
+def league(year: int, la_code: int | str, local_rule_file: str | Path | None = None) -> pd.DataFrame:
+    """All LAs ranked by share of assessed schools below the floor (rank 1 = lowest share; ties share the lowest
+    rank, 1, 2, 2, 4; LAs with no assessed school get no rank), with this LA and its neighbours flagged."""
+    code = areas_mod.require_la(la_code).code
+    summary = la_summary(year, local_rule_file)
+    table = summary[summary["kind"] == "la"].copy()
+    table["rank"] = table["share_below"].rank(method="min", ascending=True).astype("Int64")
+    table["of"] = int(table["share_below"].notna().sum())
+    table["is_la"] = table["code"] == code
+    table["is_neighbour"] = table["code"].isin(neighbour_codes(code))
+    return table.sort_values(["rank", "name"], na_position="last").reset_index(drop=True)
+
+
+def counts_by_year(la_code: int | str, local_rule_file: str | Path | None = None) -> pd.DataFrame:
+    """The LA's schools below the floor, assessed and share, for every evaluated year (with the rule kind)."""
+    hist = floor_history(la_code, local_rule_file)
+    rows = []
+    for y, part in hist.groupby("year"):
+        s = _summarise(part, None).iloc[0]
+        rows.append(
+            {
+                "year": int(y),
+                "below_floor": int(s["below_floor"]),
+                "assessed": int(s["assessed"]),
+                "share_below": s["share_below"],
+                "rule_kind": part["rule_kind"].iloc[0],
+                "rule": part["rule"].iloc[0],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def plot_counts(counts: pd.DataFrame, title: str):
+    """Bar chart of the count below the floor by year; national and local rules coloured apart; COVID gap shaded."""
+    from .style import ROLE_COLOURS, new_axes, shade_gap_years, year_axis
+
+    fig, ax = new_axes(title, "KS2 year", "Schools below the floor")
+    colours = [
+        ROLE_COLOURS["la"] if k == "national" else ROLE_COLOURS["neutral"] for k in counts["rule_kind"]
+    ]
+    ax.bar(counts["year"], counts["below_floor"], color=colours, width=0.7)
+    for y, v in zip(counts["year"], counts["below_floor"], strict=True):
+        ax.annotate(str(v), (y, v), ha="center", va="bottom", fontsize=10)
+    years = list(range(int(counts["year"].min()), int(counts["year"].max()) + 1)) if len(counts) else []
+    year_axis(ax, years)
+    if any(y in (2020, 2021) for y in years):
+        shade_gap_years(ax)
+    from matplotlib.patches import Patch
+
+    kinds = list(dict.fromkeys(counts["rule_kind"]))
+    ax.legend(
+        handles=[
+            Patch(color=ROLE_COLOURS["la"] if k == "national" else ROLE_COLOURS["neutral"], label=f"{k} rule")
+            for k in kinds
+        ],
+        loc="upper right",
+    )
+    return fig, ax
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Checks, export, headline
+# ----------------------------------------------------------------------------------------------------------
+
+
+def national_comparison() -> pd.DataFrame:
+    """Our national count below the floor for 2016-2018 beside the DfE's published count, and why they differ."""
+    rows = []
+    for y in (2016, 2017, 2018):
+        applied = rule_for(y)
+        table = school_floor(y)
+        fails_both = table["fails_attainment"].fillna(False) & table["fails_progress"].fillna(False)
+        untyped = table["reason"].str.contains("type unknown", regex=False)
+        rows.append(
+            {
+                "year": y,
+                "ours": int((table["status"] == "below floor").sum()),
+                "published": applied.rule.published_count,
+                "assessed": int(table["status"].isin(["below floor", "above floor"]).sum()),
+                "unplaced_below": int(((table["status"] == "below floor") & table["la_code"].isna()).sum()),
+                "untyped_failing_both": int((fails_both & untyped).sum()),
+                "not_assessable": int((table["status"] == "not assessable").sum()),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["difference"] = out["ours"] - out["published"]
+    out["difference_pct"] = (out["difference"] / out["published"] * 100).round(1)
+    return out
+
+
+def ci_validation(year: int = 2018) -> pd.DataFrame:
+    """Derived vs published upper confidence limits where both exist (Hampshire and Surrey full-width files):
+    per subject, schools compared, mean absolute difference, and agreement of the 'significantly below 0' flag."""
+    rows = []
+    for la in (850, 936):
+        fw = dataset.read_full_width(la, year)
+        fw = fw[fw["rectype"] == 1]
+        for m in ("read_prog", "writ_prog", "mat_prog"):
+            derived, _ = derive_upper(fw.drop(columns=[f"{m}_upper"]), m, year)
+            ok = derived.notna() & fw[f"{m}_upper"].notna()
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "la_code": la,
+                        "measure": m,
+                        "published": fw.loc[ok, f"{m}_upper"],
+                        "derived": derived[ok],
+                    }
+                )
+            )
+    both = pd.concat(rows)
+    g = both.groupby("measure")
+    return pd.DataFrame(
+        {
+            "schools": g.size(),
+            "mean_abs_diff": g.apply(lambda d: (d["derived"] - d["published"]).abs().mean()).round(3),
+            "max_abs_diff": g.apply(lambda d: (d["derived"] - d["published"]).abs().max()).round(2),
+            "flag_agreement_pct": g.apply(
+                lambda d: ((d["derived"] < 0) == (d["published"] < 0)).mean() * 100
+            ).round(1),
+        }
+    ).reset_index()
+
+
+def full_width_crosscheck(la_code: int, year: int) -> dict[str, int]:
+    """Counts below the floor for Hampshire (850) or Surrey (936) from the national extract (the panel's source
+    for every other LA: no confidence limits, so 2018 uses derived ones) and from the LA's full-width DfE file
+    (published limits), evaluated with the same rule and school list. Schools are placed in the LA by the file."""
+    applied = rule_for(year)
+    schools = dataset.load("schools")
+    fw = dataset.read_full_width(la_code, year)
+    full = evaluate(fw, applied, schools)
+    ext = dataset.read_extract(year)
+    ext = ext[ext["urn"].isin(fw["urn"])].assign(la_code=la_code, school_name=pd.NA)
+    panel = evaluate(ext, applied, schools)
+    assessed = ["below floor", "above floor"]
+    return {
+        "panel_below": int((panel["status"] == "below floor").sum()),
+        "full_width_below": int((full["status"] == "below floor").sum()),
+        "panel_assessed": int(panel["status"].isin(assessed).sum()),
+        "full_width_assessed": int(full["status"].isin(assessed).sum()),
+    }
+
+
+EXPORT_COLUMNS = [
+    "year",
+    "la_code",
+    "urn",
+    "school_name",
+    "status",
+    "reason",
+    "near_miss",
+    "cohort",
+    "rwm_exp",
+    "attainment_margin",
+    "fails_attainment",
+    "read_prog",
+    "read_prog_margin",
+    "writ_prog",
+    "writ_prog_margin",
+    "mat_prog",
+    "mat_prog_margin",
+    "progress_margin",
+    "fails_progress",
+    "read_prog_upper",
+    "read_prog_ci",
+    "writ_prog_upper",
+    "writ_prog_ci",
+    "mat_prog_upper",
+    "mat_prog_ci",
+    "rule_kind",
+    "rule",
+    "rule_file",
+]
+
+
+def export_frame(la_code: int | str, year: int, local_rule_file: str | Path | None = None) -> pd.DataFrame:
+    """One row per school of the LA in ``year``: status, reason, margins and the rule applied (for CSV/XLSX)."""
+    table = school_floor(year, la_code, local_rule_file)
+    cols = [c for c in EXPORT_COLUMNS if c in table.columns]
+    out = table[cols].copy()
+    out["status"] = out["status"].astype("str")
+    order = {s: i for i, s in enumerate(STATUSES)}
+    out = (
+        out.assign(_o=out["status"].map(order))
+        .sort_values(["_o", "attainment_margin", "urn"])
+        .drop(columns="_o")
+    )
+    return out.round(2).reset_index(drop=True)
+
+
+def headline(
+    la_code: int | str, year: int, local_rule_file: str | Path | None = None, persistence_years: int = 3
+) -> dict[str, object]:
+    """Headline floor figures for an LA and year (for the cabinet summary)."""
+    area = areas_mod.require_la(la_code)
+    applied = rule_for(year, local_rule_file)
+    lg = league(year, area.code, local_rule_file)
+    me = lg[lg["is_la"]].iloc[0]
+    summary = la_summary(year, local_rule_file)
+    eng = summary[summary["kind"] == "england"].iloc[0]
+    reg = summary[(summary["kind"] == "region") & (summary["name"] == area.region)]
+    hist = floor_history(area.code, local_rule_file)
+    pers = persistence(hist, year, persistence_years)
+    return {
+        "la_code": area.code,
+        "la_name": area.name,
+        "year": year,
+        "rule": applied.rule.label,
+        "rule_kind": applied.kind,
+        "rule_file": applied.file,
+        "assessed": int(me["assessed"]),
+        "below_floor": int(me["below_floor"]),
+        "share_below": float(me["share_below"]),
+        "near_miss": int(me["near_miss"]),
+        "not_assessable": int(me["not_assessable"]),
+        "england_share_below": float(eng["share_below"]),
+        "region_share_below": float(reg["share_below"].iloc[0]) if len(reg) else float("nan"),
+        "league_rank": None if pd.isna(me["rank"]) else int(me["rank"]),
+        "league_of": int(me["of"]),
+        "persistent_below": len(pers),
+        "persistence_years": persistence_years,
+    }
