@@ -531,7 +531,25 @@ def rank_band_table(
             }
         )
         rows.append(row)
-    out = pd.DataFrame(rows)
+    columns = [
+        "indicator",
+        "description",
+        "polarity",
+        "year",
+        "value",
+        "England",
+        "SN average",
+        "change",
+        "favourable",
+        "sn_rank",
+        "sn_of",
+        "national_rank",
+        "national_of",
+        "band",
+        "note",
+    ]
+    out = pd.DataFrame(rows).reindex(columns=columns)
+    out["year"] = out["year"].astype("Int64")
     for col in ("sn_rank", "national_rank"):
         out[col] = out[col].astype("Int64")
     out["sn_of"] = out["sn_of"].astype("Int64")

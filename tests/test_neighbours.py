@@ -1,0 +1,317 @@
+"""Tests of the statistical-neighbour module: LAIT's rules on small synthetic frames (ties, missing values,
+boundaries), then checks on the shipped data (Derby 2025, published England/Derby figures, SN file vs
+la_indicators)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from ks2workbook import dataset
+from ks2workbook import neighbours as nb
+from ks2workbook.errors import NoDataError, UnknownAreaError, WorkbookError
+
+RWM = "KS2RWM_Expected_STD"
+
+
+@pytest.fixture(scope="module")
+def li() -> pd.DataFrame:
+    return dataset.load("la_indicators")
+
+
+def synthetic(values: dict[int, dict[int, float]], indicator: str = "X", polarity: str = "High", nq=False):
+    """A tiny la_indicators frame: {la_code: {year: value}}."""
+    rows = [
+        {
+            "la_code": code,
+            "la_name": f"LA{code}",
+            "region": "R",
+            "indicator": indicator,
+            "year": year,
+            "year_label": str(year),
+            "value": value,
+            "description": "test",
+            "polarity": polarity,
+            "no_quartile": nq,
+        }
+        for code, by_year in values.items()
+        for year, value in by_year.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Rank: 1 best, ties share the lowest rank, missing unranked, no polarity no rank
+# ------------------------------------------------------------------------------------------------------------
+
+
+def test_rank_high_polarity_ties_share_lowest_rank():
+    values = pd.Series([70.0, 80.0, 80.0, 60.0])
+    assert nb.rank_values(values, "High").tolist() == [3, 1, 1, 4]
+
+
+def test_rank_low_polarity_ascending_with_ties():
+    values = pd.Series([5.0, 3.0, 3.0, 9.0, 3.0])
+    assert nb.rank_values(values, "Low").tolist() == [4, 1, 1, 5, 1]
+
+
+def test_rank_lait_example_1_2_2_4():
+    assert nb.rank_values(pd.Series([9.0, 8.0, 8.0, 7.0]), "High").tolist() == [1, 2, 2, 4]
+
+
+def test_rank_missing_values_get_no_rank_and_do_not_count():
+    ranks = nb.rank_values(pd.Series([50.0, np.nan, 40.0]), "High")
+    assert ranks.iloc[0] == 1 and ranks.iloc[2] == 2 and pd.isna(ranks.iloc[1])
+
+
+def test_rank_none_polarity_gives_no_rank():
+    assert nb.rank_values(pd.Series([1.0, 2.0]), "None").isna().all()
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Quartile bands: boundaries as LAIT
+# ------------------------------------------------------------------------------------------------------------
+
+
+def test_quartile_cuts_use_linear_interpolation():
+    # values 1..8: Q1 at position 1.75 -> 2.75, median 4.5, Q3 at position 5.25 -> 6.25
+    assert nb.quartile_cuts(pd.Series(np.arange(1.0, 9.0))) == (2.75, 4.5, 6.25)
+
+
+def test_band_high_polarity_boundaries():
+    # 1..9: Q1 = 3, median = 5, Q3 = 7 (exact, so boundaries are hit)
+    values = pd.Series(np.arange(1.0, 10.0))
+    bands = dict(zip(values, nb.quartile_bands(values, "High"), strict=True))
+    assert bands[7.0] == "B"  # equal to Q3 under High polarity is B, as in LAIT
+    assert bands[8.0] == "A" and bands[9.0] == "A"
+    assert bands[5.0] == "C" and bands[6.0] == "B"  # median itself is C: B is (median, Q3]
+    assert bands[3.0] == "D" and bands[4.0] == "C"  # Q1 itself is D: D is [min, Q1]
+    assert bands[1.0] == "D"
+
+
+def test_band_low_polarity_mirrored():
+    values = pd.Series(np.arange(1.0, 10.0))
+    bands = dict(zip(values, nb.quartile_bands(values, "Low"), strict=True))
+    assert bands[1.0] == "A" and bands[3.0] == "A"  # A = [min, Q1]
+    assert bands[4.0] == "B" and bands[5.0] == "B"  # B = (Q1, median]
+    assert bands[6.0] == "C" and bands[7.0] == "C"  # C = (median, Q3]
+    assert bands[8.0] == "D" and bands[9.0] == "D"  # D = (Q3, max]
+
+
+def test_band_missing_values_stay_missing_and_do_not_shift_cuts():
+    values = pd.Series([1.0, 2.0, np.nan, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+    bands = nb.quartile_bands(values, "High")
+    assert pd.isna(bands.iloc[2])
+    assert bands.iloc[7] == "B"  # 7 = Q3 of the nine present values
+
+
+def test_no_band_for_no_quartile_or_no_polarity():
+    values = pd.Series([1.0, 2.0, 3.0, 4.0])
+    assert nb.quartile_bands(values, "High", no_quartile=True).isna().all()
+    assert nb.quartile_bands(values, "None").isna().all()
+
+
+def test_national_table_ranks_las_only_not_regions_or_england():
+    frame = synthetic({201: {2025: 60.0}, 202: {2025: 70.0}, 970: {2025: 99.0}, 983: {2025: 98.0}})
+    table = nb.national_table(frame, "X")
+    assert set(table.la_code) == {201, 202}
+    assert table.set_index("la_code")["rank"].to_dict() == {202: 1, 201: 2}
+
+
+def test_national_table_unknown_year_names_years_with_data():
+    frame = synthetic({201: {2023: 60.0, 2025: 61.0}, 202: {2023: 50.0, 2024: np.nan}})
+    with pytest.raises(NoDataError, match="2023, 2025"):
+        nb.national_table(frame, "X", 2024)
+
+
+def test_latest_year_skips_years_with_only_missing_values():
+    frame = synthetic({201: {2023: 60.0, 2024: np.nan}, 202: {2023: 50.0, 2024: np.nan}})
+    assert nb.latest_year(frame, "X") == 2023
+
+
+def test_unknown_indicator_suggests_codes(li):
+    with pytest.raises(NoDataError, match="KS2RWM_Expected_STD"):
+        nb.indicator_info(li, "KS2RWM_Expected")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# SN average and trend
+# ------------------------------------------------------------------------------------------------------------
+
+
+def test_sn_average_leaves_missing_out_and_all_missing_is_missing():
+    frame = synthetic(
+        {
+            301: {2019: 50.0, 2020: np.nan, 2022: 40.0},
+            302: {2019: 60.0, 2020: np.nan, 2022: np.nan},
+            303: {2019: np.nan, 2020: np.nan, 2022: 44.0},
+        }
+    )
+    out = nb.sn_average_of(frame, [301, 302, 303], "X").set_index("year")
+    assert out.loc[2019, "value"] == 55.0 and out.loc[2019, "n_neighbours"] == 2  # (50 + 60) / 2, not / 3
+    assert np.isnan(out.loc[2020, "value"]) and out.loc[2020, "n_neighbours"] == 0
+    assert out.loc[2022, "value"] == 42.0  # (40 + 44) / 2
+
+
+def test_trend_skips_gap_years_and_flags_by_polarity():
+    frame = synthetic({301: {2018: 60.0, 2019: 62.0, 2020: np.nan, 2021: np.nan, 2022: 58.0, 2023: 58.0}})
+    out = nb.trend(frame, 301, "X").set_index("year")
+    assert out.loc[2022, "previous_year"] == 2019 and out.loc[2022, "change"] == -4.0
+    assert out.loc[2019, "favourable"] == True  # noqa: E712 (pandas boolean NA-aware scalar)
+    assert out.loc[2022, "favourable"] == False  # noqa: E712
+    assert pd.isna(out.loc[2023, "favourable"])  # no change: no colour
+    assert pd.isna(out.loc[2018, "favourable"])  # no previous year
+    low = nb.trend(synthetic({301: {2018: 10.0, 2019: 8.0}}, polarity="Low"), 301, "X").set_index("year")
+    assert low.loc[2019, "favourable"] == True  # noqa: E712  a fall is good for Low polarity
+    none = nb.trend(synthetic({301: {2018: 10.0, 2019: 8.0}}, polarity="None"), 301, "X")
+    assert none.favourable.isna().all()
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The shipped data: Derby 2025 worked by hand, published figures, neighbour sets
+# ------------------------------------------------------------------------------------------------------------
+
+
+def test_derby_2025_rwm_sn_average_rank_and_band_by_hand(li):
+    # Derby's May 2025 neighbours and their 2025 RWM expected values in la_indicators:
+    # Coventry 60, Bolton 64, Walsall 59, Southampton 57, Kirklees 61, Peterborough 61, Rochdale 58,
+    # Sheffield 59, Tameside 60, Stoke-on-Trent 59 -> sum 598 -> SN average 598 / 10 = 59.8.
+    rwm = li[(li.indicator == RWM) & (li.year == 2025)].set_index("la_code")["value"]
+    hand = {331: 60, 350: 64, 335: 59, 852: 57, 382: 61, 874: 61, 354: 58, 373: 59, 357: 60, 861: 59}
+    assert {c: rwm[c] for c in hand} == hand
+    sn = nb.sn_average(li, 831, RWM, 2025).set_index("year")
+    assert sn.loc[2025, "value"] == pytest.approx(59.8) and sn.loc[2025, "n_neighbours"] == 10
+    # Derby 57: nine neighbours are above (64, 61, 61, 60, 60, 59, 59, 59, 58), Southampton ties at 57 ->
+    # rank 10 of 11 (shared with Southampton): not in the "top five".
+    group = nb.sn_ranking(li, 831, RWM).set_index("la_code")
+    assert group.loc[831, "rank"] == 10 and group.loc[852, "rank"] == 10 and len(group) == 11
+    # National: LAs (codes < 970) with a 2025 value above 57 -> rank = that count + 1.
+    las = rwm[(rwm.index < 970)].dropna()
+    assert (las > 57).sum() == 135
+    # Quartiles of the 151 LA values: Q1 60, median 63, Q3 66 -> 57 <= Q1 -> band D.
+    assert tuple(las.quantile([0.25, 0.5, 0.75])) == (60.0, 63.0, 66.0)
+    nat = nb.national_rank(li, 831, RWM)
+    assert (nat["year"], nat["rank"], nat["of"], nat["band"]) == (2025, 136, 151, "D")
+    head = nb.headline(831, indicators=li)
+    assert head["sn_average"] == pytest.approx(59.8) and head["sn_rank"] == 10 and head["top_five"] is False
+    assert head["change"] == 2.0 and head["previous_year"] == 2024 and head["favourable"] is True
+
+
+def test_published_england_and_derby_rwm_series(li):
+    # Published (LAIT, DOMAIN.md section 1): England 54, 62, 65, 65, 59, 60, 61, 63; Derby 48, 55, 60, 61, 53,
+    # 54, 55, 57; East Midlands 52, 59, 63, 63, 58, 58, 60, 61 (2016-19, 2022-25).
+    wide = nb.comparison(li, 831, RWM).dropna(subset=["LA"]).set_index("year")
+    assert wide["England"].tolist() == [54, 62, 65, 65, 59, 60, 61, 63]
+    assert wide["LA"].tolist() == [48, 55, 60, 61, 53, 54, 55, 57]
+    assert wide["Region"].tolist() == [52, 59, 63, 63, 58, 58, 60, 61]
+    full = nb.comparison(li, 831, RWM).set_index("year")
+    assert full.loc[[2020, 2021], "LA"].isna().all()  # COVID years stay gaps, not zeros
+
+
+def test_derby_may_2025_neighbours_match_domain_list():
+    # DOMAIN.md section 4: Coventry, Bolton, Walsall, Southampton, Kirklees, Peterborough, Rochdale,
+    # Sheffield, Tameside, Stoke-on-Trent.
+    assert nb.neighbour_codes(831, 2025) == [331, 350, 335, 852, 382, 874, 354, 373, 357, 861]
+
+
+def test_old_and_new_groupings_side_by_side(li):
+    sets = nb.neighbour_sets(831, "both")
+    assert list(sets) == ["DfE May 2025", "DfE April 2021"]
+    sn = nb.sn_average(li, 831, RWM, "both")
+    assert set(sn.set) == {"DfE May 2025", "DfE April 2021"}
+    table = nb.neighbour_table(831)
+    assert len(table) == 10 and "DfE April 2021" in table.columns
+
+
+def test_custom_neighbours(li):
+    sn = nb.sn_average(li, 831, RWM, "custom", custom=[350, 382]).set_index("year")
+    assert sn.loc[2025, "value"] == pytest.approx((64 + 61) / 2)
+    with pytest.raises(WorkbookError, match="itself"):
+        nb.neighbour_codes(831, custom=[831, 350])
+    with pytest.raises(WorkbookError, match="empty"):
+        nb.neighbour_sets(831, "custom")
+    with pytest.raises(UnknownAreaError, match="not a local authority"):
+        nb.neighbour_codes(831, custom=[970])
+
+
+def test_bad_version_is_a_clear_error():
+    with pytest.raises(WorkbookError, match="2025"):
+        nb.neighbour_codes(831, 2019)
+
+
+def test_successor_council_without_2021_group_is_explained(li):
+    with pytest.raises(NoDataError, match="909"):
+        nb.neighbour_codes(942, 2021)
+    assert list(nb.neighbour_sets(942, "both")) == ["DfE May 2025"]  # 'both' leaves the missing list out
+
+
+@pytest.mark.parametrize("code, words", [(970, "England"), (983, "region"), (1000, "not a local authority")])
+def test_region_or_england_refused_for_rank_and_band(li, code, words):
+    with pytest.raises(UnknownAreaError, match=words):
+        nb.national_rank(li, code, RWM)
+    with pytest.raises(UnknownAreaError, match="LAs only"):
+        nb.sn_ranking(li, code, RWM)
+
+
+def test_unknown_la_is_a_clear_error(li):
+    with pytest.raises(UnknownAreaError, match="Nearest"):
+        nb.sn_average(li, 832, RWM)
+
+
+def test_sn_file_and_la_indicators_agree_or_mismatch_is_reported(li):
+    neighbours = dataset.load("neighbours")
+    report = nb.mismatch_report(li, neighbours)
+    li_las = set(li.loc[li.la_code < 970, "la_code"])
+    sn_las = set(neighbours.la_code) | set(neighbours.neighbour_code)
+    # Every code unaccounted for on either side must be in the report.
+    for code in li_las ^ sn_las:
+        assert code in set(report.la_code)
+    for version in (2021, 2025):
+        groups = set(neighbours.loc[neighbours.version == version, "la_code"])
+        reported = set(report.loc[(report.version == version) & (report.issue == "no SN group"), "la_code"])
+        assert reported == li_las - groups
+    # Cumberland and Westmorland and Furness (2023 successors of Cumbria 909) have no April 2021 group.
+    no_group = report[report.issue == "no SN group"]
+    assert set(no_group.la_code) == {942, 943} and set(no_group.version) == {2021}
+    # Retired Cumbria and Northamptonshire are reported with their successors.
+    retired = report[report.issue == "retired council"].set_index(["version", "la_code"])
+    assert "(942, 943)" in retired.loc[(2025, 909), "detail"]
+    assert "(940, 941)" in retired.loc[(2025, 928), "detail"]
+    # Cumbria still named as an April 2021 neighbour, with no 2025 value: left out of those SN averages.
+    missing = report[report.issue.str.startswith("neighbour without")]
+    assert 909 in set(missing.la_code)
+
+
+def test_rank_band_table_headline_set(li):
+    table = nb.rank_band_table(li, 831).set_index("indicator")
+    assert list(table.index) == nb.HEADLINE_INDICATORS
+    assert table.loc[RWM, "band"] == "D" and table.loc[RWM, "sn_rank"] == 10
+    assert pd.isna(table.loc["KS2R_AVG_Scaled_Score", "band"])  # dictionary: no quartiles
+    assert table.loc["KS2R_Prog_VA", "year"] == 2023  # no progress scores in 2024-25: latest is 2023
+    with_year = nb.rank_band_table(li, 831, ["KS2R_Prog_VA"], year=2025)
+    assert "2023" in with_year.note.iloc[0] and pd.isna(with_year.value.iloc[0])
+
+
+def test_progress_significance_only_where_an_interval_exists(li):
+    ci = nb.progress_ci(li, 831, "KS2R_Prog_VA").set_index("year")
+    # Derby reading progress 2017 = -1.00; an interval exists for 2017-18 only.
+    assert ci.loc[2017, "value"] == -1.0
+    assert ci.loc[2017, "lower"] < -1.0 < ci.loc[2017, "upper"]
+    assert ci.loc[2017, "significance"] == "significantly below England"
+    assert ci.loc[[2016, 2019, 2023], "significance"].eq("no interval").all()
+    with pytest.raises(NoDataError, match="only the progress scores"):
+        nb.progress_ci(li, 831, RWM)
+
+
+def test_pupil_sd_from_school_limits_is_plausible():
+    sd = nb.pupil_sd()
+    # Recovered pupil-level SDs of progress are about 5-7 points for every subject and year 2017-19.
+    assert set(sd.year) == {2017, 2018, 2019}
+    assert sd.sd.between(5, 7).all()
+
+
+def test_export_frame_rows():
+    frame = nb.export_frame(831, RWM)
+    assert frame.la_name.tolist()[-2:] == ["SN average", "England"]
+    assert frame.loc[frame.la_name == "SN average", "value"].iloc[0] == pytest.approx(59.8)
+    assert frame.is_la.sum() == 1 and len(frame) == 13
