@@ -1,0 +1,475 @@
+"""Capacity-cost scenario files: the YAML format, its validation and error messages with line numbers.
+
+A scenario says how many SIP (School Improvement Partner) days each school gets by WCPP strand and risk
+level, how many schools are in each strand, what supplies the days (LA-employed SIPs, bought-in external
+SIPs, management posts) and how it is funded (existing budget, budget growth, grants with start and end
+dates). ``scenarios/README.md`` describes the format; ``scenarios/derby_2010_*.yaml`` are worked examples.
+
+Why a separate module: the engine (:mod:`ks2workbook.capacity`) only ever sees a validated :class:`Scenario`;
+everything a council can get wrong in the file is caught here and reported as a :class:`ConfigError` naming
+the file, the line and the field (``supply.employed[0].fte``), never as a pydantic traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from .errors import ConfigError
+from .paths import scenarios_dir
+
+# --------------------------------------------------------------------------------------------------------
+# Strands and risk levels
+# --------------------------------------------------------------------------------------------------------
+
+#: The five WCPP strands (DCSF, December 2009; DOMAIN.md section 3), in their published order, with the
+#: labels reports use. This is the one definition of the strand keys: the strand-analysis module should
+#: import it from here (its criteria live in ``rules/strands.yaml``; its keys must be these).
+STRANDS: dict[str, str] = {
+    "below_floor": "Below floor and/or in an Ofsted category",
+    "maximising_progress": "Needing to maximise progress",
+    "inconsistent": "Inconsistent results",
+    "good_to_great": "Good, capable of becoming great",
+    "great": "Great, able to support others",
+}
+
+#: Risk levels a strand's allocation may be split by (Sefton: +3 high, +1-2 medium, 0 low). ``all`` is what a
+#: plain number means: one allocation, or one count, for every school in the strand.
+RISK_LEVELS: tuple[str, ...] = ("high", "medium", "low")
+ALL = "all"
+
+TO_MEET_DEMAND = "to_meet_demand"
+FROM_BASELINE = "baseline"
+FROM_ANALYSIS = "from_analysis"
+
+
+def _check_strand(value: str) -> str:
+    if value not in STRANDS:
+        raise ValueError(f"'{value}' is not a strand name; the strands are: {', '.join(STRANDS)}")
+    return value
+
+
+def _check_risk(value: str) -> str:
+    if value not in (*RISK_LEVELS, ALL):
+        raise ValueError(
+            f"'{value}' is not a risk level; use {', '.join(RISK_LEVELS)} (or a plain number for all schools)"
+        )
+    return value
+
+
+def _number_to_all(value: Any) -> Any:
+    """``5`` means "5 for every school in the strand": stored as ``{"all": 5}`` so one shape is validated."""
+    if isinstance(value, bool):
+        return value  # let the number check reject it
+    if isinstance(value, int | float):
+        return {ALL: value}
+    return value
+
+
+StrandKey = Annotated[str, PlainValidator(lambda v: _check_strand(str(v)))]
+RiskKey = Annotated[str, PlainValidator(lambda v: _check_risk(str(v)))]
+NonNeg = Annotated[float, Field(ge=0)]
+NonNegInt = Annotated[int, Field(ge=0)]
+ByRisk = Annotated[dict[RiskKey, NonNeg], BeforeValidator(_number_to_all)]
+CountByRisk = Annotated[dict[RiskKey, NonNegInt], BeforeValidator(_number_to_all)]
+
+
+def _days_or_fill(value: Any) -> float | str:
+    if value == TO_MEET_DEMAND:
+        return TO_MEET_DEMAND
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(f"expected a number of days (0 or more) or '{TO_MEET_DEMAND}', got {value!r}")
+    return float(value)
+
+
+def _amount_or_baseline(value: Any) -> float | str:
+    if value == FROM_BASELINE:
+        return FROM_BASELINE
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(
+            f"expected an amount in pounds a year (0 or more) or '{FROM_BASELINE}' (the full-year cost of "
+            f"the baseline scenario), got {value!r}"
+        )
+    return float(value)
+
+
+# --------------------------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Allocation(_Model):
+    """SIP days a year per school: ``core_days`` for every school plus ``extra_days`` by strand and risk."""
+
+    core_days: NonNeg
+    extra_days: dict[StrandKey, ByRisk] = Field(default_factory=dict)
+
+
+class EmployedSIPs(_Model):
+    """LA-employed SIPs. Paid for ``fte``; deliver days here for ``fte - fte_outside_la``."""
+
+    name: str = "LA-employed SIPs"
+    fte: NonNeg
+    days_per_fte: Annotated[float, Field(gt=0, le=366)]
+    salary: NonNeg  # pounds a year per FTE, including on-costs
+    market_supplement: NonNeg = 0  # pounds a year per FTE
+    fte_outside_la: NonNeg = 0  # FTE paid by the LA but working outside it (no SIP days here)
+    note: str = ""
+
+    @field_validator("fte_outside_la")
+    @classmethod
+    def _outside_not_more_than_fte(cls, value: float, info: ValidationInfo) -> float:
+        fte = info.data.get("fte")
+        if fte is not None and value > fte:
+            raise ValueError(f"{value:g} FTE outside the LA is more than the {fte:g} FTE employed")
+        return value
+
+
+class ExternalSIPs(_Model):
+    """SIP days bought by the day. ``days: to_meet_demand`` buys whatever the other lines leave unmet."""
+
+    name: str = "External SIPs"
+    day_rate: NonNeg
+    days: Annotated[float | str, PlainValidator(_days_or_fill)]
+    note: str = ""
+
+
+class ManagementPost(_Model):
+    """A post that delivers no SIP days (a SIP manager): salary a year per post, including on-costs."""
+
+    name: str
+    posts: NonNeg = 1
+    salary: NonNeg
+    market_supplement: NonNeg = 0
+    note: str = ""
+
+
+class Supply(_Model):
+    employed: list[EmployedSIPs] = Field(default_factory=list)
+    external: list[ExternalSIPs] = Field(default_factory=list)
+    management: list[ManagementPost] = Field(default_factory=list)
+
+
+class FundingLine(_Model):
+    """Money a year from ``start`` to ``end`` (inclusive; no end = ongoing), pro rata for part years."""
+
+    name: str
+    kind: Literal["budget_growth", "grant", "other"] = "other"
+    annual_amount: NonNeg
+    start: dt.date
+    end: dt.date | None = None
+    note: str = ""
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("start")
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"ends ({value.isoformat()}) before it starts ({start.isoformat()})")
+        return value
+
+
+class Funding(_Model):
+    existing_budget: Annotated[float | str, PlainValidator(_amount_or_baseline)] = 0.0
+    lines: list[FundingLine] = Field(default_factory=list)
+
+
+class Published(_Model):
+    """Figures printed in the council's own table, checked against the engine (costs in pounds)."""
+
+    source: str = ""
+    days: dict[str, NonNeg] = Field(default_factory=dict)  # by line name, "subtotal", "total"
+    cost: dict[str, NonNeg] = Field(default_factory=dict)  # by line name, "subtotal", "total"
+    additional_cost: float | None = None
+    shortfall: dict[str, float] = Field(default_factory=dict)  # by financial year "2010-11"
+
+
+class Scenario(_Model):
+    name: str
+    description: str = ""
+    la_code: int | None = None
+    start: dt.date
+    horizon_years: Annotated[int, Field(ge=1, le=20)] = 3
+    baseline: str | None = None  # scenario file in force before `start` (relative to this file)
+    allocation: Allocation
+    schools: dict[StrandKey, CountByRisk]
+    pupils: dict[StrandKey, NonNegInt] | None = None
+    supply: Supply
+    funding: Funding = Field(default_factory=Funding)
+    published: Published | None = None
+
+    # set by load_scenario, not by the file
+    source_path: Path | None = Field(default=None, exclude=True)
+    schools_source: str = Field(default="entered", exclude=True)
+
+
+# --------------------------------------------------------------------------------------------------------
+# YAML with line numbers
+# --------------------------------------------------------------------------------------------------------
+
+Loc = tuple[str | int, ...]
+
+
+def _line_map(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
+    """Parse YAML and record the 1-based line of every key and list item, by path.
+
+    Duplicate keys are an error (PyYAML would silently keep the last one, hiding a typo'd override).
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "somewhere"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{file}: {where}: not valid YAML ({problem})") from None
+    finally:
+        loader.dispose()
+
+    lines: dict[Loc, int] = {(): 1}
+
+    def walk(node: yaml.Node, path: Loc) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise ConfigError(
+                        f"{file}: line {line}: '{_dotted((*path, key))}' appears twice "
+                        f"(first on line {seen[key]}); keep one"
+                    )
+                seen[key] = line
+                lines[(*path, key)] = line
+                walk(value_node, (*path, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[(*path, i)] = item.start_mark.line + 1
+                walk(item, (*path, i))
+
+    if root is not None:
+        walk(root, ())
+    return data, lines
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _data_path(loc: Loc, lines: Mapping[Loc, int]) -> tuple[Loc, Loc]:
+    """Map a pydantic ``loc`` to (path in the file, path to report).
+
+    pydantic adds tags that are not keys (``[key]`` for a bad dict key, type names inside unions); they are
+    dropped. A missing field is not in the file: its line is its parent's, but the report names the field.
+    """
+    found: Loc = ()
+    report: Loc = ()
+    for part in loc:
+        candidate = (*found, part if isinstance(part, int) else str(part))
+        if candidate in lines:
+            found = candidate
+            report = candidate
+        elif isinstance(part, str) and ("[" in part or part == ALL):
+            continue  # pydantic's tag ('[key]', 'function-plain[...]') or our "all" for a plain number
+        else:
+            report = (*found, part)
+            break
+    return found, report
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind == "missing":
+        return "missing required field"
+    if kind == "extra_forbidden":
+        return "unknown field (not part of the scenario format: check the spelling; see scenarios/README.md)"
+    msg = str(err.get("msg", ""))
+    msg = msg.removeprefix("Value error, ")
+    value = err.get("input")
+    if kind not in ("value_error",) and not isinstance(value, dict | list) and value is not None:
+        msg += f" (got {value!r})"
+    return msg
+
+
+def format_errors(file: str, problems: list[tuple[Loc, str]], lines: Mapping[Loc, int]) -> str:
+    """One line per problem: ``file: line N: field.path: what is wrong``."""
+    out = []
+    for loc, msg in problems:
+        found, report = _data_path(loc, lines)
+        if loc and loc[-1] == "[key]" and found:
+            report = found  # the bad key itself is the field to name
+        where = f"line {lines.get(found, 1)}: " if lines else ""
+        out.append(f"{file}: {where}{_dotted(report)}: {msg}")
+    n = len(out)
+    head = f"{file}: {n} problem{'s' if n > 1 else ''} in the scenario file:\n  " if n > 1 else ""
+    return head + "\n  ".join(out)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Checks across fields (after pydantic)
+# --------------------------------------------------------------------------------------------------------
+
+
+def _cross_checks(s: Scenario) -> list[tuple[Loc, str]]:
+    problems: list[tuple[Loc, str]] = []
+    for strand, counts in s.schools.items():
+        extra = s.allocation.extra_days.get(strand, {})
+        if ALL in counts and len(counts) > 1:
+            problems.append((("schools", strand), "give either one number or counts by risk level, not both"))
+        if ALL in extra and len(extra) > 1:
+            problems.append(
+                (
+                    ("allocation", "extra_days", strand),
+                    "give either one number or days by risk level, not both",
+                )
+            )
+        by_risk = [k for k in extra if k != ALL]
+        if by_risk and ALL in counts and counts[ALL] > 0:
+            problems.append(
+                (
+                    ("schools", strand),
+                    f"extra_days for {strand} is set by risk level ({', '.join(by_risk)}), so give the "
+                    f"number of schools by risk level too",
+                )
+            )
+        if by_risk:
+            for risk, n in counts.items():
+                if risk != ALL and risk not in extra and n > 0:
+                    problems.append(
+                        (
+                            ("schools", strand, risk),
+                            f"no extra_days for risk level '{risk}' of {strand} (add it, even as 0)",
+                        )
+                    )
+    for strand in s.allocation.extra_days:
+        if strand not in s.schools:
+            problems.append(
+                (
+                    ("allocation", "extra_days", strand),
+                    f"extra days for {strand} but no schools.{strand} count",
+                )
+            )
+    fill = [i for i, e in enumerate(s.supply.external) if e.days == TO_MEET_DEMAND]
+    for i in fill[1:]:
+        problems.append(
+            (("supply", "external", i, "days"), f"only one external line may have days: {TO_MEET_DEMAND}")
+        )
+    if s.funding.existing_budget == FROM_BASELINE and not s.baseline:
+        problems.append(
+            (("funding", "existing_budget"), f"'{FROM_BASELINE}' needs a baseline: scenario file at the top")
+        )
+    if not (s.supply.employed or s.supply.external):
+        problems.append((("supply",), "no SIP days supplied: give at least one employed or external line"))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------------------
+
+
+def resolve_scenario_path(path: str | Path, relative_to: Path | None = None) -> Path:
+    """A scenario path as given; else relative to ``relative_to`` (another scenario's folder); else to
+    :func:`ks2workbook.paths.scenarios_dir`."""
+    p = Path(path)
+    candidates = [p]
+    if not p.is_absolute():
+        if relative_to is not None:
+            candidates.append(relative_to / p)
+        candidates.append(scenarios_dir() / p)
+    for c in candidates:
+        if c.is_file():
+            return c.resolve()
+    tried = ", ".join(str(c) for c in candidates)
+    raise ConfigError(f"scenario file {str(path)!r} not found (looked at: {tried})")
+
+
+def strand_counts_from_analysis(la_code: int | None, year: int | None) -> dict[str, int]:
+    """Schools per strand from the strand analysis (``schools: from_analysis``).
+
+    Contract for the strands module: ``ks2workbook.strands.strand_counts(la_code, year) -> {strand key: n}``
+    with the keys of :data:`STRANDS`. Until that module exists, this raises a clear error.
+    """
+    if la_code is None or year is None:
+        raise ConfigError(
+            f"schools: {FROM_ANALYSIS} needs an LA code and a year (la_code in the file, or pass "
+            "la_code= and year=)"
+        )
+    try:
+        from . import strands  # type: ignore[attr-defined]
+
+        counts = strands.strand_counts(la_code, year)
+    except (ImportError, AttributeError):
+        raise ConfigError(
+            f"schools: {FROM_ANALYSIS} is not available yet (the strand analysis module is not installed); "
+            "enter the number of schools per strand"
+        ) from None
+    return {str(k): int(v) for k, v in dict(counts).items()}
+
+
+def load_scenario(path: str | Path, *, la_code: int | None = None, year: int | None = None) -> Scenario:
+    """Read and validate a scenario file; any problem is a :class:`ConfigError` naming file, line and field.
+
+    ``la_code`` and ``year`` are only used for ``schools: from_analysis`` (``la_code`` defaults to the
+    file's).
+    """
+    resolved = resolve_scenario_path(path)
+    try:
+        shown = str(resolved.relative_to(scenarios_dir().parent))
+    except ValueError:
+        shown = str(resolved)
+    text = resolved.read_text(encoding="utf-8")
+    data, lines = _line_map(text, shown)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{shown}: line 1: expected a mapping of fields (name:, start:, ...), got {data!r}")
+
+    schools_source = "entered"
+    if data.get("schools") == FROM_ANALYSIS:
+        la = la_code if la_code is not None else data.get("la_code")
+        data = {**data, "schools": strand_counts_from_analysis(la, year)}
+        schools_source = f"strand analysis, LA {la}, {year}"
+
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = [(tuple(e["loc"]), _message(e)) for e in exc.errors()]
+        raise ConfigError(format_errors(shown, problems, lines)) from None
+    problems = _cross_checks(scenario)
+    if problems:
+        raise ConfigError(format_errors(shown, problems, lines))
+    return scenario.model_copy(update={"source_path": resolved, "schools_source": schools_source})
+
+
+def scenario_from_dict(data: Mapping[str, Any], name: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as a dict (sliders, sensitivity runs); same errors, no line numbers."""
+    try:
+        scenario = Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        problems = [(tuple(e["loc"]), _message(e)) for e in exc.errors()]
+        raise ConfigError(format_errors(name, problems, {})) from None
+    problems = _cross_checks(scenario)
+    if problems:
+        raise ConfigError(format_errors(name, problems, {}))
+    return scenario
