@@ -1,0 +1,456 @@
+"""Risk of falling below the attainment threshold next year: a logistic model, backtested and explained.
+
+The method, in a paragraph an analyst can check
+------------------------------------------------
+For every school with a KS2 result this year we estimate the probability that **next year** its % of pupils
+meeting the expected standard in reading, writing and maths (RWM) is below the threshold (65% by default,
+the 2016-2018 floor's attainment test). The model is an ordinary **logistic regression** on six features:
+(1) how far this year's result is above the threshold, after allowing for the national movement between the
+two years (``gap``); (2) the same distance in **binomial standard errors for the school's cohort size**
+(``gap_in_se``): 10 points above the line is safe for 90 pupils and not for 12, because one pupil is about
+1 point in the first school and 8 in the second; (3) this year's result against last year's (``prev_move``: a
+school that fell tends to recover part of the fall, one that rose to give part of it back); (4) the average
+KS2 progress score (reading, writing, maths) where published; (5, 6) the school's context from the census,
+% FSM and % EAL. Features are standardised on the fitting years, so a coefficient times the school's
+standardised value is that feature's **contribution** to the log-odds: the largest are the school's reasons.
+
+National movement: in fitting, next year's national figure is the published one (LAIT, England). In a
+forecast it is not known, so the forecast assumes ``national_change`` points (0 by default: England stays
+where it is). The backtest reports both: with 0 assumed (what a council would have seen at the time) and with
+the published change (the school-level model judged on its own).
+
+Backtest: fitted on one pair of years, scored on a later pair it never saw (2016->2017 fit, 2017->2018 test;
+2023->2024 fit, 2024->2025 test). For 2023-2025 no cohort size is published, so the cohort is approximated by
+census pupils on roll / 7 (seven year groups, Reception to Year 6); 2024-25 schools are linked by URNs matched
+by name (about 83%); no progress is published for 2024-25, so the latest published progress (2023) stands in.
+Baselines: "same as this year" (probability 1 if below now, else 0) and "within 5 points" (1 if below or
+less than 5 points above the threshold now, else 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, roc_auc_score
+
+from . import areas, dataset
+from .errors import NoDataError, WorkbookError
+
+#: Pairs of consecutive published years with school-level RWM attainment we can link by URN.
+PAIRS: tuple[tuple[int, int], ...] = ((2016, 2017), (2017, 2018), (2023, 2024), (2024, 2025))
+#: Backtests: (fit pair, held-out test pair).
+BACKTESTS: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (
+    ((2016, 2017), (2017, 2018)),
+    ((2023, 2024), (2024, 2025)),
+)
+#: The previous published year with school RWM attainment (2019 has only progress nationally; 2020-22 none).
+PREVIOUS_YEAR: dict[int, int] = {2017: 2016, 2018: 2017, 2024: 2023, 2025: 2024}
+#: Years whose result table holds attainment for (nearly) every school.
+ATTAINMENT_YEARS: tuple[int, ...] = (2016, 2017, 2018, 2023, 2024, 2025)
+DEFAULT_THRESHOLD = 65.0
+#: Seven year groups (Reception to Year 6): pupils on roll / 7 approximates the Year 6 cohort.
+YEAR_GROUPS = 7
+FEATURES: tuple[str, ...] = ("gap", "gap_in_se", "prev_move", "progress", "pct_fsm", "pct_eal")
+#: A calibration decile is judged only when it holds at least this many schools.
+MIN_DECILE_SCHOOLS = 50
+
+#: Features explained together: the distance to the threshold in points and in binomial standard errors.
+REASON_GROUPS: dict[str, tuple[str, ...]] = {
+    "position": ("gap", "gap_in_se"),
+    "prev_move": ("prev_move",),
+    "progress": ("progress",),
+    "pct_fsm": ("pct_fsm",),
+    "pct_eal": ("pct_eal",),
+}
+
+
+def national_rwm() -> pd.Series:
+    """England's published % meeting the expected standard in RWM by year (LAIT ``KS2RWM_Expected_STD``)."""
+    table = dataset.load("la_indicators")
+    rows = table[(table["la_code"] == areas.ENGLAND) & (table["indicator"] == "KS2RWM_Expected_STD")]
+    return rows.set_index("year")["value"].dropna().sort_index()
+
+
+def _census_context(census: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Per URN the census row nearest ``year`` (ties to the earlier year): pupils, % FSM, % EAL."""
+    frame = census.loc[:, ["urn", "year", "pupils", "pct_fsm", "pct_eal"]].copy()
+    frame["dist"] = (frame["year"] - year).abs() * 2 + (frame["year"] > year).astype(int)
+    frame = frame.sort_values(["urn", "dist"]).drop_duplicates("urn")
+    return frame.drop(columns=["dist", "year"]).set_index("urn")
+
+
+def _latest_progress(results: pd.DataFrame, year: int) -> pd.Series:
+    """Mean of reading, writing and maths progress per URN: this year's, else the latest published in the 4
+    years before (2023 for 2024 and 2025, the years without progress scores)."""
+    cols = ["read_prog", "writ_prog", "mat_prog"]
+    frame = results[(results["year"] <= year) & (results["year"] >= year - 4)].dropna(subset=["urn"])
+    frame = frame.assign(progress=frame[cols].mean(axis=1, skipna=False)).dropna(subset=["progress"])
+    frame = frame.sort_values(["urn", "year"]).drop_duplicates("urn", keep="last")
+    return frame.set_index("urn")["progress"]
+
+
+def add_gap_features(frame: pd.DataFrame, threshold: float, national_change: float = 0.0) -> pd.DataFrame:
+    """Add ``gap`` (points above the threshold after the national change), ``binomial_se`` (points: the
+    standard error of a cohort's % from pupil-level chance alone) and ``gap_in_se`` (gap in those units)."""
+    out = frame.assign(national_change=national_change)
+    out["gap"] = out["rwm_exp"] + national_change - threshold
+    p = out["rwm_exp"].clip(5, 95) / 100
+    out["binomial_se"] = 100 * np.sqrt(p * (1 - p) / out["cohort"])
+    out["gap_in_se"] = out["gap"] / out["binomial_se"]
+    return out
+
+
+def features(
+    year: int,
+    threshold: float = DEFAULT_THRESHOLD,
+    national_change: float | None = None,
+    results: pd.DataFrame | None = None,
+    census: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per school (with a URN) with an RWM result in ``year``: the model's features and their inputs.
+
+    ``national_change`` is the national movement in points to the next year; ``None`` takes the published one
+    when it exists (fitting) and 0 otherwise (forecast).
+    """
+    results = dataset.load("school_results") if results is None else results
+    census = dataset.load("census") if census is None else census
+    nat = national_rwm()
+    if year not in ATTAINMENT_YEARS:
+        raise NoDataError(
+            f"no school-level RWM attainment for {year}: risk can be computed for "
+            f"{', '.join(map(str, ATTAINMENT_YEARS))}"
+        )
+    if national_change is None:
+        national_change = float(nat[year + 1] - nat[year]) if (year + 1) in nat.index else 0.0
+    now = results[(results["year"] == year)].dropna(subset=["urn", "rwm_exp"])
+    now = now.drop_duplicates("urn").set_index("urn")
+    out = pd.DataFrame(index=now.index)
+    out["la_code"] = now["la_code"]
+    out["school_name"] = now["school_name"]
+    out["rwm_exp"] = now["rwm_exp"]
+    context = _census_context(census, year).reindex(out.index)
+    cohort = now["cohort"]
+    proxy = context["pupils"] / YEAR_GROUPS
+    out["cohort"] = cohort.fillna(proxy).round(0)
+    out["cohort_is_proxy"] = cohort.isna() & proxy.notna()
+    out["cohort"] = out["cohort"].fillna(out["cohort"].median()).clip(lower=5)
+    out = add_gap_features(out, threshold, national_change)
+    prev_year = PREVIOUS_YEAR.get(year)
+    out["rwm_prev"] = np.nan
+    if prev_year is not None:
+        prev = results[results["year"] == prev_year].dropna(subset=["urn", "rwm_exp"]).drop_duplicates("urn")
+        out["rwm_prev"] = prev.set_index("urn")["rwm_exp"].reindex(out.index)
+        shift = float(nat[year] - nat[prev_year])
+        out["prev_move"] = (out["rwm_exp"] - (out["rwm_prev"] + shift)).fillna(0.0)
+    else:
+        out["prev_move"] = 0.0
+    out["progress"] = _latest_progress(results, year).reindex(out.index)
+    out["pct_fsm"] = context["pct_fsm"]
+    out["pct_eal"] = context["pct_eal"]
+    out["below_now"] = out["rwm_exp"] < threshold
+    out.index = out.index.astype("int64")
+    return out
+
+
+def _fill(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing progress means 'national average' (0); missing census context the national median."""
+    filled = frame.loc[:, list(FEATURES)].astype("float64")
+    filled["progress"] = filled["progress"].fillna(0.0)
+    for col in ("pct_fsm", "pct_eal"):
+        filled[col] = filled[col].fillna(filled[col].median())
+    return filled
+
+
+def training_pair(
+    start: int,
+    threshold: float = DEFAULT_THRESHOLD,
+    results: pd.DataFrame | None = None,
+    census: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Features in ``start`` (with the published national change) and the outcome ``below_next`` in start+1,
+    for schools linked by URN in both years."""
+    results = dataset.load("school_results") if results is None else results
+    frame = features(start, threshold, None, results, census)
+    nxt = results[results["year"] == start + 1].dropna(subset=["urn", "rwm_exp"]).drop_duplicates("urn")
+    nxt = nxt.set_index("urn")["rwm_exp"]
+    nxt.index = nxt.index.astype("int64")
+    frame["rwm_next"] = nxt.reindex(frame.index)
+    frame = frame.dropna(subset=["rwm_next"])
+    frame["below_next"] = frame["rwm_next"] < threshold
+    return frame
+
+
+@dataclass
+class RiskModel:
+    """A fitted logistic model on standardised features; ``used`` are the features that varied in fitting."""
+
+    threshold: float
+    fit_pair: tuple[int, int]
+    used: list[str]
+    mean: pd.Series
+    scale: pd.Series
+    coef: pd.Series
+    intercept: float
+    n_fit: int
+    notes: list[str] = field(default_factory=list)
+
+    def _z(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return (_fill(frame)[self.used] - self.mean) / self.scale
+
+    def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Per school and feature, coefficient x standardised value (log-odds; positive raises the risk)."""
+        return self._z(frame) * self.coef
+
+    def predict(self, frame: pd.DataFrame) -> pd.Series:
+        logit = self.contributions(frame).sum(axis=1) + self.intercept
+        return pd.Series(1 / (1 + np.exp(-logit)), index=frame.index, name="p_below")
+
+    def coefficients(self) -> pd.DataFrame:
+        """The fitted coefficients per standard deviation of each feature (for the notebook and README)."""
+        return pd.DataFrame(
+            {
+                "feature": self.used,
+                "coef_per_sd": self.coef.values,
+                "sd": self.scale.values,
+                "mean": self.mean.values,
+            }
+        )
+
+
+def fit(
+    train: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD, fit_pair: tuple[int, int] = (0, 0)
+) -> RiskModel:
+    """Fit the logistic model on a frame with :data:`FEATURES` and ``below_next`` (True/False)."""
+    if train["below_next"].nunique() < 2:
+        raise WorkbookError(
+            "cannot fit the risk model: every school in the fitting years has the same outcome"
+        )
+    x = _fill(train)
+    scale = x.std()
+    used = [c for c in FEATURES if scale[c] > 1e-9]
+    mean, scale = x[used].mean(), x[used].std()
+    z = (x[used] - mean) / scale
+    model = LogisticRegression(C=1.0, max_iter=2000).fit(z.to_numpy(), train["below_next"].to_numpy())
+    notes = [f"{c} is constant in the fitting years and is left out" for c in FEATURES if c not in used]
+    return RiskModel(
+        threshold,
+        fit_pair,
+        used,
+        mean,
+        scale,
+        pd.Series(model.coef_[0], index=used),
+        float(model.intercept_[0]),
+        len(train),
+        notes,
+    )
+
+
+def baselines(frame: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD, margin: float = 5.0) -> pd.DataFrame:
+    """The two judgement rules as 0/1 probabilities: below now; below or less than ``margin`` points above."""
+    return pd.DataFrame(
+        {
+            "same_as_this_year": (frame["rwm_exp"] < threshold).astype(float),
+            "within_5_points": (frame["rwm_exp"] < threshold + margin).astype(float),
+        },
+        index=frame.index,
+    )
+
+
+def calibration_table(p: pd.Series, outcome: pd.Series, bins: int = 10) -> pd.DataFrame:
+    """Schools in deciles of predicted probability: mean predicted vs observed share (both in %)."""
+    frame = pd.DataFrame({"p": p.to_numpy(), "y": outcome.astype(float).to_numpy()})
+    frame["decile"] = pd.qcut(frame["p"].rank(method="first"), bins, labels=range(1, bins + 1))
+    table = frame.groupby("decile", observed=True).agg(
+        schools=("y", "size"), predicted=("p", "mean"), observed=("y", "mean")
+    )
+    table[["predicted", "observed"]] *= 100
+    table["difference"] = table["observed"] - table["predicted"]
+    table["judged"] = table["schools"] >= MIN_DECILE_SCHOOLS
+    return table.reset_index()
+
+
+def _scores(p: pd.Series, y: pd.Series) -> dict[str, float]:
+    return {"brier": float(brier_score_loss(y, p)), "auc": float(roc_auc_score(y, p))}
+
+
+@dataclass
+class Backtest:
+    fit_pair: tuple[int, int]
+    test_pair: tuple[int, int]
+    n_test: int
+    scores: pd.DataFrame  # method, brier, auc
+    calibration: pd.DataFrame
+    model: RiskModel
+
+    @property
+    def max_decile_error(self) -> float:
+        judged = self.calibration[self.calibration["judged"]]
+        return float(judged["difference"].abs().max())
+
+
+def backtest(
+    fit_pair: tuple[int, int],
+    test_pair: tuple[int, int],
+    threshold: float = DEFAULT_THRESHOLD,
+    national_change: float | None = 0.0,
+) -> Backtest:
+    """Fit on ``fit_pair`` only, score on ``test_pair``.
+
+    ``national_change`` is what the forecast assumes about England's movement to the test year: 0 (the
+    default, what a council knows at the time) or ``None`` for the published movement (the school-level
+    model judged on its own, given the national figure)."""
+    results, census = dataset.load("school_results"), dataset.load("census")
+    model = fit(training_pair(fit_pair[0], threshold, results, census), threshold, fit_pair)
+    test = features(test_pair[0], threshold, national_change, results, census)
+    truth = training_pair(test_pair[0], threshold, results, census)["below_next"]
+    test = test.loc[truth.index]
+    p = model.predict(test)
+    rows = [{"method": "model", **_scores(p, truth)}]
+    for name, col in baselines(test, threshold).items():
+        rows.append({"method": name, **_scores(col, truth)})
+    return Backtest(fit_pair, test_pair, len(test), pd.DataFrame(rows), calibration_table(p, truth), model)
+
+
+def backtest_summary(threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Every backtest of :data:`BACKTESTS` in one table: Brier, AUC per method and the worst judged decile."""
+    rows = []
+    nat = national_rwm()
+    for fit_pair, test_pair in BACKTESTS:
+        published = float(nat[test_pair[1]] - nat[test_pair[0]])
+        for assumed, label in ((0.0, "assumed 0"), (None, f"published ({published:+.0f})")):
+            bt = backtest(fit_pair, test_pair, threshold, assumed)
+            for rec in bt.scores.to_dict("records"):
+                if rec["method"] != "model" and assumed is None:
+                    continue  # the baselines do not use the national change
+                rows.append(
+                    {
+                        "fit": f"{fit_pair[0]}->{fit_pair[1]}",
+                        "test": f"{test_pair[0]}->{test_pair[1]}",
+                        "national_change": label if rec["method"] == "model" else "n/a",
+                        "schools": bt.n_test,
+                        **rec,
+                        "max_decile_error_pts": bt.max_decile_error if rec["method"] == "model" else np.nan,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def model_for(year: int, threshold: float = DEFAULT_THRESHOLD) -> RiskModel:
+    """The model used to forecast from ``year``: fitted on the latest pair ending by ``year`` (so it only
+    uses outcomes known by then), else the earliest pair (2016 forecasts: fitted on 2016->2017, noted)."""
+    earlier = [p for p in PAIRS if p[1] <= year]
+    pair = earlier[-1] if earlier else PAIRS[0]
+    model = fit(training_pair(pair[0], threshold), threshold, pair)
+    if not earlier:
+        model.notes.append(f"no earlier pair of years: fitted on {pair[0]}->{pair[1]}, which includes {year}")
+    return model
+
+
+def _reason(group: str, row: pd.Series, model: RiskModel) -> str:
+    """One driver of a school's risk in words a School Improvement Partner can use."""
+    thr = model.threshold
+    if group == "position":
+        gap = row["rwm_exp"] - thr
+        side = f"{abs(gap):.0f} points below" if gap < 0 else f"{gap:.0f} points above"
+        text = f"{row['rwm_exp']:.0f}% this year, {side} the {thr:.0f}% threshold"
+        proxy = ", estimated from pupils on roll" if row["cohort_is_proxy"] else ""
+        if row["cohort"] < 30:
+            text += (
+                f"; a small cohort ({row['cohort']:.0f} pupils{proxy}): each pupil is "
+                f"{100 / row['cohort']:.0f} points, so results swing"
+            )
+        elif gap < 0 and row["gap_in_se"] < -2:
+            text += f" with {row['cohort']:.0f} pupils{proxy}: too large a gap to be chance"
+        elif gap < 0:
+            text += f" with {row['cohort']:.0f} pupils{proxy}: chance alone could lift it over"
+        return text
+    if group == "prev_move":
+        moved = "rose" if row["prev_move"] > 0 else "fell"
+        return f"result {moved} from {row['rwm_prev']:.0f}% last year: part of such a change usually reverses"
+    if group == "progress":
+        if pd.isna(row["progress"]):
+            return "no published progress score (counted as average)"
+        word = "below" if row["progress"] < 0 else "above"
+        return f"progress {word} average ({row['progress']:+.1f}, mean of reading, writing and maths)"
+    if group == "pct_fsm":
+        avg = model.mean.get("pct_fsm", np.nan)
+        return f"{row['pct_fsm']:.0f}% of pupils eligible for free school meals (average school {avg:.0f}%)"
+    avg = model.mean.get("pct_eal", np.nan)
+    return f"{row['pct_eal']:.0f}% of pupils with English as an additional language (average {avg:.0f}%)"
+
+
+def explain(model: RiskModel, frame: pd.DataFrame, top: int = 3) -> pd.Series:
+    """The ``top`` drivers that raise each school's risk most (largest positive contributions), in words.
+
+    A school whose every driver lowers its risk gets the one that lowers it most ("keeps the risk low").
+    """
+    contrib = model.contributions(frame)
+    grouped = pd.DataFrame(
+        {
+            g: contrib[[f for f in feats if f in contrib.columns]].sum(axis=1)
+            for g, feats in REASON_GROUPS.items()
+        }
+    )
+    reasons = []
+    for urn, row in grouped.iterrows():
+        ordered = row.sort_values(ascending=False)
+        raising = [g for g, v in ordered.items() if v > 0.05][:top]
+        if raising:
+            text = "; ".join(_reason(g, frame.loc[urn], model) for g in raising)
+        else:
+            text = _reason(row.idxmin(), frame.loc[urn], model) + " (keeps the risk low)"
+        reasons.append(text[0].upper() + text[1:])
+    return pd.Series(reasons, index=grouped.index, name="reasons")
+
+
+def school_risk(
+    la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD, national_change: float = 0.0
+) -> pd.DataFrame:
+    """For every school in the LA with an RWM result in ``year``: probability of being below ``threshold`` in
+    ``year + 1``, with its reasons, ordered by probability (highest first)."""
+    area = areas.require_la(la_code)
+    model = model_for(year, threshold)
+    frame = features(year, threshold, national_change)
+    frame = frame[frame["la_code"] == area.code]
+    if frame.empty:
+        years = sorted(dataset.load("school_results").query("la_code == @area.code")["year"].unique())
+        raise NoDataError(f"no school RWM results for {area.label} in {year}; years with results: {years}")
+    out = frame.assign(p_below_next=model.predict(frame), reasons=explain(model, frame))
+    out = out.reset_index(names="urn").sort_values(["p_below_next", "urn"], ascending=[False, True])
+    cols = [
+        "urn",
+        "school_name",
+        "rwm_exp",
+        "rwm_prev",
+        "cohort",
+        "cohort_is_proxy",
+        "progress",
+        "pct_fsm",
+        "pct_eal",
+        "below_now",
+        "p_below_next",
+        "reasons",
+    ]
+    return out.loc[:, cols].reset_index(drop=True)
+
+
+def export_frame(la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """The table behind ``ks2workbook export risk``: the at-risk list with probabilities in % and reasons."""
+    frame = school_risk(la_code, year, threshold)
+    frame = frame.assign(p_below_next=(frame["p_below_next"] * 100).round(1))
+    return frame.rename(columns={"p_below_next": f"pct_chance_below_{threshold:g}_in_{year + 1}"})
+
+
+def headline(la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD) -> dict[str, float]:
+    """Headline figures for a cabinet summary: schools, below now, expected below next year, at risk."""
+    frame = school_risk(la_code, year, threshold)
+    return {
+        "schools": int(len(frame)),
+        "below_threshold_now": int(frame["below_now"].sum()),
+        "expected_below_next_year": float(frame["p_below_next"].sum()),
+        "at_risk_50pct": int((frame["p_below_next"] >= 0.5).sum()),
+        "above_now_at_risk_30pct": int(((~frame["below_now"]) & (frame["p_below_next"] >= 0.3)).sum()),
+    }
