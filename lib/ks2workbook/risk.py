@@ -354,7 +354,8 @@ def _reason(group: str, row: pd.Series, model: RiskModel) -> str:
     thr = model.threshold
     if group == "position":
         gap = row["rwm_exp"] - thr
-        side = f"{abs(gap):.0f} points below" if gap < 0 else f"{gap:.0f} points above"
+        pts = f"{abs(gap):.0f} point{'' if round(abs(gap)) == 1 else 's'}"
+        side = f"{pts} below" if gap < 0 else f"{pts} above"
         text = f"{row['rwm_exp']:.0f}% this year, {side} the {thr:.0f}% threshold"
         proxy = ", estimated from pupils on roll" if row["cohort_is_proxy"] else ""
         if row["cohort"] < 30:

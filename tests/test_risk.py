@@ -1,0 +1,150 @@
+"""Risk model: synthetic truths (cohort size, distance to the threshold) and the shipped backtest."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from ks2workbook import risk
+from ks2workbook.errors import NoDataError, UnknownAreaError
+
+THR = 65.0
+
+
+def _synthetic(n_schools: int = 6000, seed: int = 0) -> pd.DataFrame:
+    """Schools with a true rate; this year's and next year's % are binomial draws around it (known truth)."""
+    rng = np.random.default_rng(seed)
+    true = np.clip(rng.normal(62, 12, n_schools), 5, 98) / 100
+    cohort = rng.integers(8, 95, n_schools)
+    now = rng.binomial(cohort, true) / cohort * 100
+    nxt = rng.binomial(cohort, true) / cohort * 100
+    frame = pd.DataFrame(
+        {
+            "rwm_exp": now,
+            "cohort": cohort.astype(float),
+            "prev_move": 0.0,
+            "progress": np.nan,
+            "pct_fsm": rng.uniform(0, 50, n_schools),
+            "pct_eal": rng.uniform(0, 50, n_schools),
+        }
+    )
+    frame = risk.add_gap_features(frame, THR)
+    frame["below_next"] = nxt < THR
+    return frame
+
+
+@pytest.fixture(scope="module")
+def synthetic_model():
+    return risk.fit(_synthetic(), THR)
+
+
+def _school(rwm: float, cohort: float) -> pd.DataFrame:
+    row = pd.DataFrame(
+        {"rwm_exp": [rwm], "cohort": [cohort], "prev_move": [0.0], "progress": [np.nan]}
+    ).assign(pct_fsm=25.0, pct_eal=25.0, cohort_is_proxy=False, rwm_prev=np.nan)
+    return risk.add_gap_features(row, THR)
+
+
+def test_large_cohort_far_above_threshold_has_near_zero_risk(synthetic_model):
+    p = synthetic_model.predict(_school(92, 90)).iloc[0]
+    assert p < 0.01
+
+
+def test_identical_schools_rank_by_cohort_size_above_the_threshold(synthetic_model):
+    sizes = [12, 20, 30, 45, 60, 90]
+    probs = [synthetic_model.predict(_school(72, n)).iloc[0] for n in sizes]
+    assert all(a > b for a, b in zip(probs, probs[1:], strict=False)), probs
+
+
+def test_below_the_threshold_a_larger_cohort_is_more_likely_to_stay_below(synthetic_model):
+    assert synthetic_model.predict(_school(55, 90)).iloc[0] > synthetic_model.predict(_school(55, 12)).iloc[0]
+
+
+def test_synthetic_model_is_calibrated_on_fresh_draws(synthetic_model):
+    fresh = _synthetic(seed=1)
+    table = risk.calibration_table(synthetic_model.predict(fresh), fresh["below_next"])
+    assert table["difference"].abs().max() < 5
+
+
+def test_constant_features_are_left_out_and_said():
+    model = risk.fit(_synthetic(2000), THR)
+    assert "prev_move" not in model.used and "progress" not in model.used
+    assert any("prev_move" in note for note in model.notes)
+
+
+def test_fit_refuses_a_single_outcome():
+    frame = _synthetic(200).assign(below_next=False)
+    with pytest.raises(risk.WorkbookError):
+        risk.fit(frame, THR)
+
+
+def test_baselines_are_zero_one_rules():
+    frame = pd.DataFrame({"rwm_exp": [50.0, 64.0, 65.0, 69.0, 70.0]})
+    base = risk.baselines(frame, THR)
+    assert base["same_as_this_year"].tolist() == [1, 1, 0, 0, 0]
+    assert base["within_5_points"].tolist() == [1, 1, 1, 1, 0]  # 70 is exactly 5 above: not within
+
+
+def test_explanations_name_the_drivers(synthetic_model):
+    school = _school(66, 14)
+    text = risk.explain(synthetic_model, school).iloc[0]
+    assert "66% this year, 1 point above the 65% threshold" in text
+    assert "small cohort (14 pupils)" in text
+    safe = risk.explain(synthetic_model, _school(95, 90)).iloc[0]
+    assert "keeps the risk low" in safe
+
+
+# ---- shipped data ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def summary():
+    return risk.backtest_summary()
+
+
+def _row(summary, test, method, national="assumed 0"):
+    rows = summary[(summary["test"] == test) & (summary["method"] == method)]
+    if method == "model":
+        rows = rows[rows["national_change"].str.startswith(national)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+@pytest.mark.parametrize("test_pair", ["2017->2018", "2024->2025"])
+def test_backtest_beats_both_baselines_on_brier_and_auc(summary, test_pair):
+    model = _row(summary, test_pair, "model")
+    for base in ("same_as_this_year", "within_5_points"):
+        assert model["brier"] < _row(summary, test_pair, base)["brier"] - 0.05
+        assert model["auc"] > _row(summary, test_pair, base)["auc"]
+
+
+def test_backtest_figures_recomputed(summary):
+    # Figures reported in the README (recomputed here from the shipped data; 3 decimals).
+    assert _row(summary, "2017->2018", "model")["brier"] == pytest.approx(0.183, abs=0.002)
+    assert _row(summary, "2017->2018", "same_as_this_year")["brier"] == pytest.approx(0.282, abs=0.002)
+    assert _row(summary, "2017->2018", "within_5_points")["brier"] == pytest.approx(0.322, abs=0.002)
+    assert _row(summary, "2024->2025", "model")["brier"] == pytest.approx(0.175, abs=0.002)
+    assert _row(summary, "2024->2025", "model", "published")["brier"] == pytest.approx(0.173, abs=0.002)
+    assert _row(summary, "2024->2025", "same_as_this_year")["brier"] == pytest.approx(0.270, abs=0.002)
+
+
+def test_backtest_calibration_2024_to_2025_given_the_national_change(summary):
+    # Held-out 2024->2025, national change as published (+2): every decile within 5 points.
+    assert _row(summary, "2024->2025", "model", "published")["max_decile_error_pts"] < 5
+
+
+def test_risk_list_for_an_la_is_ordered_and_explained():
+    table = risk.school_risk(343, 2025)
+    assert table["p_below_next"].is_monotonic_decreasing
+    assert table["p_below_next"].between(0, 1).all()
+    assert table["reasons"].str.len().gt(10).all()
+    head = risk.headline(343, 2025)
+    assert head["schools"] == len(table)
+    assert head["below_threshold_now"] == int((table["rwm_exp"] < THR).sum())
+
+
+def test_bad_inputs_are_clear():
+    with pytest.raises(NoDataError, match="2016, 2017, 2018, 2023, 2024, 2025"):
+        risk.school_risk(343, 2019)
+    with pytest.raises(UnknownAreaError):
+        risk.school_risk(12345, 2025)
