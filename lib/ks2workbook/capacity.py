@@ -165,15 +165,13 @@ def _demand(s: Scenario) -> pd.DataFrame:
                     "days": n * per_school,
                 }
             )
-    return pd.DataFrame(
-        rows, columns=["strand", "strand_label", "risk", "schools", "days_per_school", "days"]
-    ).astype({"schools": "int64", "days_per_school": "float64", "days": "float64"})
+    return pd.DataFrame(rows, columns=["strand", "strand_label", "risk", "schools", "days_per_school", "days"]).astype(
+        {"schools": "int64", "days_per_school": "float64", "days": "float64"}
+    )
 
 
 def _k(pounds: float) -> str:
-    return fmt_gbp_k(pounds, decimals=0 if abs(pounds) >= 1000 and pounds % 1000 == 0 else 1).replace(
-        ".0k", "k"
-    )
+    return fmt_gbp_k(pounds, decimals=0 if abs(pounds) >= 1000 and pounds % 1000 == 0 else 1).replace(".0k", "k")
 
 
 def _supply_lines(s: Scenario, days_needed: float) -> pd.DataFrame:
@@ -318,9 +316,7 @@ def evaluate(
         before = base.cost_total * (1 - share) if base is not None else 0.0
         funding = existing
         if existing:
-            detail.append(
-                {"fy": fy_label(fy), "line": "Existing budget", "kind": "existing", "amount": existing}
-            )
+            detail.append({"fy": fy_label(fy), "line": "Existing budget", "kind": "existing", "amount": existing})
         for f in s.funding.lines:
             amount = f.annual_amount * share_of_fy(fy, f.start, f.end)
             funding += amount
@@ -340,9 +336,7 @@ def evaluate(
             }
         )
     years = pd.DataFrame(year_rows)
-    funding_detail = pd.DataFrame(detail, columns=["fy", "line", "kind", "amount"]).astype(
-        {"amount": "float64"}
-    )
+    funding_detail = pd.DataFrame(detail, columns=["fy", "line", "kind", "amount"]).astype({"amount": "float64"})
     return CapacityResult(
         scenario=s,
         demand=demand,
@@ -413,9 +407,7 @@ def cost_table(result: CapacityResult, vs: CapacityResult | None = None) -> pd.D
 
     if len(overheads):
         days, note = total_days("subtotal")
-        rows.append(
-            {"line": "Sub-total", "days": days, "unit": "", "cost": result.cost_subtotal, "note": note}
-        )
+        rows.append({"line": "Sub-total", "days": days, "unit": "", "cost": result.cost_subtotal, "note": note})
         for r in overheads.itertuples():
             rows.append({"line": r.line, "days": np.nan, "unit": r.unit, "cost": r.cost, "note": r.note})
         rows.append({"line": "Total", "days": np.nan, "unit": "", "cost": result.cost_total, "note": ""})
@@ -437,9 +429,7 @@ def cost_table(result: CapacityResult, vs: CapacityResult | None = None) -> pd.D
     if s.funding.lines:
         for f in s.funding.lines:
             when = f"from {f.start:%b %Y}" + (f" to {f.end:%b %Y}" if f.end else "")
-            rows.append(
-                {"line": f.name, "days": np.nan, "unit": "a year", "cost": f.annual_amount, "note": when}
-            )
+            rows.append({"line": f.name, "days": np.nan, "unit": "a year", "cost": f.annual_amount, "note": when})
         for label, gap in _gap_runs(result.years):
             rows.append(
                 {
@@ -820,9 +810,7 @@ def modified(scenario: Scenario, changes: dict[tuple, Any]) -> Scenario:
     for path, value in changes.items():
         _set(data, path, value)
     new = scenario_from_dict(data, name=scenario.name)
-    return new.model_copy(
-        update={"source_path": scenario.source_path, "schools_source": scenario.schools_source}
-    )
+    return new.model_copy(update={"source_path": scenario.source_path, "schools_source": scenario.schools_source})
 
 
 def with_fte(scenario: Scenario, fte: float, line: int = 0, hold_days: bool = True) -> Scenario:
@@ -856,9 +844,7 @@ def _sensitivity_inputs(s: Scenario) -> list[tuple[str, Callable[[float], Scenar
         plain(f"{e.name}: salary per FTE", ("supply", "employed", i, "salary"))
         plain(f"{e.name}: market supplement", ("supply", "employed", i, "market_supplement"))
         plain(f"{e.name}: days per FTE", ("supply", "employed", i, "days_per_fte"))
-        out.append(
-            (f"{e.name}: FTE (external days adjust)", lambda f, i=i, b=e.fte: with_fte(s, b * f, i), e.fte)
-        )
+        out.append((f"{e.name}: FTE (external days adjust)", lambda f, i=i, b=e.fte: with_fte(s, b * f, i), e.fte))
     for i, x in enumerate(s.supply.external):
         plain(f"{x.name}: day rate", ("supply", "external", i, "day_rate"))
         if x.days != TO_MEET_DEMAND:
@@ -951,9 +937,7 @@ def plot_days(results: Sequence[CapacityResult], ax=None):
             if v:
                 key = f"supply:{kind}"
                 lab = (
-                    ("LA-employed SIPs" if kind == "employed" else "External SIPs")
-                    if key not in labels_done
-                    else None
+                    ("LA-employed SIPs" if kind == "employed" else "External SIPs") if key not in labels_done else None
                 )
                 labels_done.add(key)
                 ax.bar(x_sup, v, bottom=bottom, color=SUPPLY_COLOURS[kind], label=lab, width=0.9, hatch="//")
@@ -986,9 +970,7 @@ def plot_financial_years(result: CapacityResult, ax=None):
     colours = [OKABE_ITO["blue"], OKABE_ITO["bluish_green"], OKABE_ITO["orange"], OKABE_ITO["sky_blue"]]
     detail = result.funding_detail
     for j, line in enumerate(dict.fromkeys(detail["line"])):
-        amounts = (
-            detail[detail["line"] == line].set_index("fy")["amount"].reindex(y["fy"]).fillna(0.0).to_numpy()
-        )
+        amounts = detail[detail["line"] == line].set_index("fy")["amount"].reindex(y["fy"]).fillna(0.0).to_numpy()
         ax.bar(x + 0.2, amounts, bottom=bottom, width=0.38, color=colours[j % len(colours)], label=line)
         bottom += amounts
     top = np.maximum(y["cost"].to_numpy(), bottom)
@@ -1173,9 +1155,7 @@ def interactive_panel(result: CapacityResult, vs: CapacityResult | None = None):
                     changes[("supply", "employed", i, "market_supplement")] = float(values["supplement"])
                 for i, m in enumerate(scen.supply.management):
                     if m.market_supplement or i == 0:
-                        changes[("supply", "management", i, "market_supplement")] = float(
-                            values["supplement"]
-                        )
+                        changes[("supply", "management", i, "market_supplement")] = float(values["supplement"])
             changes[("allocation", "core_days")] = float(values["core"])
             for k, v in values.items():
                 if k.startswith("extra:"):

@@ -373,9 +373,7 @@ def _cross_checks(s: Scenario) -> list[tuple[Loc, str]]:
             )
     fill = [i for i, e in enumerate(s.supply.external) if e.days == TO_MEET_DEMAND]
     for i in fill[1:]:
-        problems.append(
-            (("supply", "external", i, "days"), f"only one external line may have days: {TO_MEET_DEMAND}")
-        )
+        problems.append((("supply", "external", i, "days"), f"only one external line may have days: {TO_MEET_DEMAND}"))
     if s.funding.existing_budget == FROM_BASELINE and not s.baseline:
         problems.append(
             (("funding", "existing_budget"), f"'{FROM_BASELINE}' needs a baseline: scenario file at the top")
@@ -414,8 +412,7 @@ def strand_counts_from_analysis(la_code: int | None, year: int | None) -> dict[s
     """
     if la_code is None or year is None:
         raise ConfigError(
-            f"schools: {FROM_ANALYSIS} needs an LA code and a year (la_code in the file, or pass "
-            "la_code= and year=)"
+            f"schools: {FROM_ANALYSIS} needs an LA code and a year (la_code in the file, or pass la_code= and year=)"
         )
     try:
         from . import strands  # type: ignore[attr-defined]

@@ -26,9 +26,7 @@ class OutputFormat(StrEnum):
     xlsx = "xlsx"
 
 
-def report_tables(
-    result: cap.CapacityResult, vs: cap.CapacityResult | None = None
-) -> dict[str, pd.DataFrame]:
+def report_tables(result: cap.CapacityResult, vs: cap.CapacityResult | None = None) -> dict[str, pd.DataFrame]:
     """The tables of a capacity report, numbers unformatted (pounds, days): for CSV and Excel."""
     tables: dict[str, pd.DataFrame] = {
         "Cost table": cap.cost_table(result, vs),
@@ -132,9 +130,7 @@ def capacity_command(
         typer.echo(f"wrote {out}")
         return
     text = (
-        render_text(result, other)
-        if output_format is OutputFormat.text
-        else render_csv(report_tables(result, other))
+        render_text(result, other) if output_format is OutputFormat.text else render_csv(report_tables(result, other))
     )
     if out is not None:
         out.write_text(text, encoding="utf-8")
