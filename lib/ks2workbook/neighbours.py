@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from . import areas as areas_mod
-from . import dataset
+from . import dataset, style
 from .errors import NoDataError, UnknownAreaError, WorkbookError
 
 ENGLAND = dataset.ENGLAND
@@ -141,9 +141,7 @@ def _check_year(indicators: pd.DataFrame, indicator: str, year: int | None) -> i
             raise NoDataError(f"indicator {indicator!r} has no LA values in any year.")
         return years[-1]
     if int(year) not in years:
-        raise NoDataError(
-            f"{indicator} has no LA values for {year}; years with data: {', '.join(map(str, years))}."
-        )
+        raise NoDataError(f"{indicator} has no LA values for {year}; years with data: {', '.join(map(str, years))}.")
     return int(year)
 
 
@@ -215,9 +213,7 @@ def neighbour_sets(
     elif isinstance(sn_version, str) and sn_version.lower() == "custom":
         versions, strict = [], True
         if not custom:
-            raise WorkbookError(
-                "sn_version is 'custom' but custom_neighbours is empty: give a list of LA codes."
-            )
+            raise WorkbookError("sn_version is 'custom' but custom_neighbours is empty: give a list of LA codes.")
     elif isinstance(sn_version, (list, tuple)):
         versions, strict = list(sn_version), True
     else:
@@ -252,9 +248,9 @@ def neighbour_table(
         out[label] = labels
     if all(SN_LABELS[v] in sets for v in SN_VERSIONS):
         new, old = sets[SN_LABELS[2025]], sets[SN_LABELS[2021]]
-        out["2025 neighbour in 2021 list?"] = ["yes" if c in old else "no (new in 2025)" for c in new] + [
-            ""
-        ] * (width - len(new))
+        out["2025 neighbour in 2021 list?"] = ["yes" if c in old else "no (new in 2025)" for c in new] + [""] * (
+            width - len(new)
+        )
     return out
 
 
@@ -352,9 +348,7 @@ def national_table(indicators: pd.DataFrame | None, indicator: str, year: int | 
     return out.sort_values(["rank", "la_name"], na_position="last", kind="stable").reset_index(drop=True)
 
 
-def national_rank(
-    indicators: pd.DataFrame | None, la_code: int, indicator: str, year: int | None = None
-) -> dict:
+def national_rank(indicators: pd.DataFrame | None, la_code: int, indicator: str, year: int | None = None) -> dict:
     """The LA's national rank and quartile band: ``{year, value, rank, of, band, polarity}``; ``of`` counts
     the LAs ranked that year. Refuses England and regions with a clear message."""
     area = require_rankable_la(la_code)
@@ -409,9 +403,7 @@ def sn_ranking(
     out["year"] = year
     out["set"] = label
     ascending = info["polarity"] == "Low"
-    return out.sort_values("value", ascending=ascending, na_position="last", kind="stable").reset_index(
-        drop=True
-    )
+    return out.sort_values("value", ascending=ascending, na_position="last", kind="stable").reset_index(drop=True)
 
 
 def trend(indicators: pd.DataFrame | None, code: int, indicator: str) -> pd.DataFrame:
@@ -614,11 +606,7 @@ def progress_ci(
     subject = PROGRESS_COLUMNS[indicator]
     sds = pupil_sd(sr)
     sds = sds[sds.subject == subject].set_index("year")["sd"]
-    pupils = (
-        sr[(sr.la_code == area.code) & sr[f"{subject}_prog"].notna()]
-        .groupby("year")["cohort"]
-        .sum(min_count=1)
-    )
+    pupils = sr[(sr.la_code == area.code) & sr[f"{subject}_prog"].notna()].groupby("year")["cohort"].sum(min_count=1)
     out = series(indicators, area.code, indicator).dropna(subset=["value"]).reset_index(drop=True)
     out["pupils"] = out.year.map(pupils).astype(float)
     sd = out.year.map(sds).astype(float)
@@ -659,9 +647,7 @@ def mismatch_report(
     li_codes = set(int(c) for c in table.loc[table.la_code < LA_CODE_LIMIT, "la_code"].unique())
     year = _check_year(table, indicator, year)
     has_value = set(
-        table.loc[
-            (table.indicator == indicator) & (table.year == year) & table.value.notna(), "la_code"
-        ].astype(int)
+        table.loc[(table.indicator == indicator) & (table.year == year) & table.value.notna(), "la_code"].astype(int)
     )
     rows = []
 
@@ -686,11 +672,7 @@ def mismatch_report(
                 code,
                 "no SN group",
                 f"in la_indicators but not in the {SN_LABELS.get(version, version)} list"
-                + (
-                    f"; successor of {old[0]} ({names.get(old[0], '?')}), whose group can stand in"
-                    if old
-                    else ""
-                ),
+                + (f"; successor of {old[0]} ({names.get(old[0], '?')}), whose group can stand in" if old else ""),
             )
         for code in sorted(groups - li_codes):
             add(version, code, "not in la_indicators", "has an SN group but no indicator data at all")
@@ -822,3 +804,81 @@ def headline(
         else bool(tr_row["favourable"].iloc[0]),
         "sn_set": str(grp.set.iloc[0]),
     }
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Display helpers shared by the notebook's static cells and its ipywidgets explorer
+# ------------------------------------------------------------------------------------------------------------
+
+
+def format_value(indicator: str, value: float | None, extra_decimals: int = 0) -> str:
+    """People-friendly text for one value: progress scores signed to 2 dp (``-0.95``), scaled scores as
+    points (``104``), everything else as a percentage (``57%``); a dash for missing. ``extra_decimals`` adds
+    precision to percentages and scaled scores (an SN average of 59.8% with 1)."""
+    if value is None or pd.isna(value):
+        return "–"
+    if indicator in PROGRESS_COLUMNS or "Prog" in indicator:
+        return f"{value:+.2f}"
+    if "Scaled" in indicator:
+        return f"{value:.{extra_decimals}f}"
+    return style.fmt_pct(float(value), extra_decimals)
+
+
+def plot_comparison(wide: pd.DataFrame, title: str, ylabel: str, ax=None):
+    """The LA, region, SN averages and England over time from :func:`comparison`; gap years shaded, axis not
+    forced to zero (LAIT users asked for that). Returns the axes."""
+    if ax is None:
+        _, ax = style.new_axes(title, "Year", ylabel)
+    else:
+        ax.set_title(title, loc="left", fontsize=10)
+    colours = {
+        "LA": style.ROLE_COLOURS["la"],
+        "Region": style.ROLE_COLOURS["region"],
+        "England": style.ROLE_COLOURS["england"],
+    }
+    dashes = ["-", "--", ":"]
+    sn_cols = [c for c in wide.columns if c.startswith("SN average")]
+    for col in ["LA", "Region", *sn_cols, "England"]:
+        if col not in wide or wide[col].isna().all():
+            continue
+        if col in sn_cols:
+            kwargs = {"color": style.ROLE_COLOURS["neighbours"], "linestyle": dashes[sn_cols.index(col) % 3]}
+        else:
+            kwargs = {"color": colours[col], "linewidth": 2.5 if col == "LA" else 1.5}
+        ax.plot(wide["year"], wide[col], marker="o", markersize=4, label=col, **kwargs)
+    years = [int(y) for y in wide["year"]]
+    style.year_axis(ax, years)
+    gap = [y for y in (2020, 2021) if y in years]
+    style.shade_gap_years(ax, gap)
+    return ax
+
+
+def plot_group(group: pd.DataFrame, indicator: str, title: str, england: float | None = None):
+    """The LA among its neighbours for one year (from :func:`sn_ranking`), sorted best at the top, the LA
+    highlighted, with the SN average and England as reference lines. Returns the axes."""
+    data = group.dropna(subset=["value"]).iloc[::-1]
+    _, ax = style.new_axes(title, indicator_unit(indicator), "", figsize=(9, 0.38 * len(data) + 1.6))
+    colours = [style.ROLE_COLOURS["highlight"] if la else style.ROLE_COLOURS["neighbours"] for la in data.is_la]
+    ax.barh(data.la_name, data.value, color=colours)
+    for y, (value, rank) in enumerate(zip(data.value, data["rank"], strict=True)):
+        rank_text = "" if pd.isna(rank) else f"  (#{int(rank)})"
+        ax.text(value, y, " " + format_value(indicator, value) + rank_text, va="center", fontsize=9)
+    sn_avg = group.loc[~group.is_la, "value"].mean()
+    ax.axvline(sn_avg, color=style.ROLE_COLOURS["neighbours"], linestyle="--", label="SN average")
+    if england is not None and not pd.isna(england):
+        ax.axvline(england, color=style.ROLE_COLOURS["england"], linestyle=":", label="England")
+    low, high = data.value.min(), data.value.max()
+    span = max(high - low, 1e-9)
+    ax.set_xlim(low - 0.35 * span if low >= 0 or "Prog" in indicator else low * 1.1, high + 0.45 * span)
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right")
+    return ax
+
+
+def indicator_unit(indicator: str) -> str:
+    """Axis label for an indicator's unit."""
+    if indicator in PROGRESS_COLUMNS or "Prog" in indicator:
+        return "Progress score (England = 0)"
+    if "Scaled" in indicator:
+        return "Average scaled score (100 = expected)"
+    return "% of pupils"
