@@ -67,7 +67,9 @@ def resolve(query: str | int) -> Area:
         )
     row = hit.iloc[0]
     return Area(
-        code=int(row.la_code), name=str(row.la_name), kind=str(row.kind),
+        code=int(row.la_code),
+        name=str(row.la_name),
+        kind=str(row.kind),
         region_code=None if pd.isna(row.region_code) else int(row.region_code),
         region=None if pd.isna(row.region) else str(row.region),
     )

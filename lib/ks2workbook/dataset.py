@@ -10,10 +10,11 @@ Tables: ``areas``, ``la_indicators``, ``neighbours``, ``schools``, ``census``, `
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -33,8 +34,14 @@ def read_csv(key: str, **kwargs) -> pd.DataFrame:
     """Read a registered CSV as text (every column ``str``), with its registered encoding."""
     path = sources.raw_path(key)
     try:
-        return pd.read_csv(path, dtype=str, encoding=sources.RAW_FILES[key].encoding, keep_default_na=False,
-                           na_values=[""], **kwargs)
+        return pd.read_csv(
+            path,
+            dtype=str,
+            encoding=sources.RAW_FILES[key].encoding,
+            keep_default_na=False,
+            na_values=[""],
+            **kwargs,
+        )
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise sources.unreadable(key, exc) from exc
 
@@ -49,10 +56,11 @@ def read_json(key: str):
 
 
 def read_excel(key: str, **kwargs) -> pd.DataFrame:
+    """Read a registered workbook with the calamine engine (Rust; several times faster than openpyxl)."""
     path = sources.raw_path(key)
     try:
-        return pd.read_excel(path, **kwargs)
-    except Exception as exc:  # openpyxl raises many types (BadZipFile, KeyError, InvalidFileException)
+        return pd.read_excel(path, engine="calamine", **kwargs)
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types for damaged workbooks
         raise sources.unreadable(key, exc) from exc
 
 
@@ -95,16 +103,19 @@ def build_areas() -> pd.DataFrame:
     """
     raw = read_excel("la_codes")
     _require(raw, "la_codes", ["LA Number", "LA Name", "Region", "Type"])
-    frame = pd.DataFrame({
-        "la_code": pd.to_numeric(raw["LA Number"], errors="coerce"),
-        "la_name": raw["LA Name"].astype("str").str.strip(),
-        "region": raw["Region"],
-        "la_type": raw["Type"],
-    }).dropna(subset=["la_code"])
+    frame = pd.DataFrame(
+        {
+            "la_code": pd.to_numeric(raw["LA Number"], errors="coerce"),
+            "la_name": raw["LA Name"].astype("str").str.strip(),
+            "region": raw["Region"],
+            "la_type": raw["Type"],
+        }
+    ).dropna(subset=["la_code"])
     frame["la_code"] = frame["la_code"].astype(int)
     frame["kind"] = np.select(
         [frame.la_code < ENGLAND, frame.la_code == ENGLAND, frame.la_code.isin(REGION_CODES)],
-        ["la", "england", "region"], default="discontinued",
+        ["la", "england", "region"],
+        default="discontinued",
     )
     regions = frame[frame.kind == "region"]
     code_by_region = {_region_key(n): c for n, c in zip(regions.la_name, regions.la_code, strict=True)}
@@ -143,29 +154,38 @@ def build_la_indicators() -> pd.DataFrame:
     _require(raw, "lait_bds", ["Short Desc", "Years", "LA and Regions", "Values", "LA Number", "Region"])
     dictionary = read_csv("lait_dictionary")
     _require(dictionary, "lait_dictionary", ["Measure_short", "Measure", "Polarity", "No_Quartile"])
-    parsed = raw["Years"].map(_parse_year)
-    frame = pd.DataFrame({
-        "la_code": pd.to_numeric(raw["LA Number"], errors="coerce"),
-        "la_name": raw["LA and Regions"],
-        "region": raw["Region"].where(raw["Region"].ne("NA")),
-        "indicator": raw["Short Desc"],
-        "year": parsed.map(lambda p: p[0]),
-        "year_label": parsed.map(lambda p: p[1]),
-        "value": to_number(raw["Values"].rename("Values")),
-    }).dropna(subset=["la_code", "year"])
+    labels = raw["Years"].astype("str")
+    parsed = labels.map({label: _parse_year(label) for label in labels.unique()})
+    frame = pd.DataFrame(
+        {
+            "la_code": pd.to_numeric(raw["LA Number"], errors="coerce"),
+            "la_name": raw["LA and Regions"],
+            "region": raw["Region"].where(raw["Region"].ne("NA")),
+            "indicator": raw["Short Desc"],
+            "year": parsed.map(lambda p: p[0]),
+            "year_label": parsed.map(lambda p: p[1]),
+            "value": to_number(raw["Values"].rename("Values")),
+        }
+    ).dropna(subset=["la_code", "year"])
     frame["la_code"] = frame["la_code"].astype(int)
     frame["year"] = frame["year"].astype(int)
     # Prefer revised/final over provisional when two labels map to the same year.
     rank = frame["year_label"].str.contains("prov", case=False).astype(int)
-    frame = (frame.assign(_rank=rank).sort_values(["indicator", "la_code", "year", "_rank"])
-             .drop_duplicates(["indicator", "la_code", "year"]).drop(columns="_rank"))
+    frame = (
+        frame.assign(_rank=rank)
+        .sort_values(["indicator", "la_code", "year", "_rank"])
+        .drop_duplicates(["indicator", "la_code", "year"])
+        .drop(columns="_rank")
+    )
     dictionary = dictionary.drop_duplicates("Measure_short")
-    meta = pd.DataFrame({
-        "indicator": dictionary["Measure_short"],
-        "description": dictionary["Measure"],
-        "polarity": dictionary["Polarity"].where(dictionary["Polarity"].isin(["High", "Low"]), "None"),
-        "no_quartile": dictionary["No_Quartile"].fillna("").str.upper().eq("N"),
-    })
+    meta = pd.DataFrame(
+        {
+            "indicator": dictionary["Measure_short"],
+            "description": dictionary["Measure"],
+            "polarity": dictionary["Polarity"].where(dictionary["Polarity"].isin(["High", "Low"]), "None"),
+            "no_quartile": dictionary["No_Quartile"].fillna("").str.upper().eq("N"),
+        }
+    )
     frame = frame.merge(meta, on="indicator", how="left")
     frame["polarity"] = frame["polarity"].fillna("None")
     frame["no_quartile"] = frame["no_quartile"].fillna(False).astype(bool)
@@ -185,19 +205,23 @@ def build_neighbours() -> pd.DataFrame:
         header_row = raw.index[raw.iloc[:, 0].astype("str").str.strip().eq("LA num")]
         if len(header_row) == 0:
             raise RawFileError(f"data/raw/{sources.RAW_FILES[key].path}: no 'LA num' header row found")
-        body = raw.iloc[header_row[0] + 1:]
+        body = raw.iloc[header_row[0] + 1 :]
         retired = body.iloc[:, 1].astype("str").str.contains("Old SNs", na=False).cumsum().astype(bool)
         for rank in range(1, 11):
             code_col, close_col = 5 + 2 * (rank - 1), 6 + 2 * (rank - 1)
-            parts.append(pd.DataFrame({
-                "la_code": pd.to_numeric(body.iloc[:, 0], errors="coerce"),
-                "la_name": body.iloc[:, 1],
-                "version": version,
-                "rank": rank,
-                "neighbour_code": pd.to_numeric(body.iloc[:, code_col], errors="coerce"),
-                "closeness": body.iloc[:, close_col].astype("str").str.strip().str.capitalize(),
-                "retired_block": retired.to_numpy(),
-            }))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "la_code": pd.to_numeric(body.iloc[:, 0], errors="coerce"),
+                        "la_name": body.iloc[:, 1],
+                        "version": version,
+                        "rank": rank,
+                        "neighbour_code": pd.to_numeric(body.iloc[:, code_col], errors="coerce"),
+                        "closeness": body.iloc[:, close_col].astype("str").str.strip().str.capitalize(),
+                        "retired_block": retired.to_numpy(),
+                    }
+                )
+            )
     frame = pd.concat(parts).dropna(subset=["la_code", "neighbour_code"])
     frame = frame.astype({"la_code": int, "neighbour_code": int}).sort_values(["version", "la_code", "rank"])
     return validate("neighbours", conform("neighbours", frame))
@@ -232,16 +256,20 @@ def build_census() -> pd.DataFrame:
             fsm = to_number(raw["NUMFSM"]) / to_number(raw["NOR"]).replace(0, np.nan) * 100
         else:
             fsm = pd.Series(np.nan, index=raw.index)
-        parts.append(pd.DataFrame({
-            "urn": pd.to_numeric(raw["URN"], errors="coerce"),
-            "year": year,
-            "la_code": pd.to_numeric(raw["LA"], errors="coerce"),
-            "pupils": to_number(raw["NOR"]),
-            "pct_fsm": fsm,
-            "pct_fsm_ever6": to_number(raw["PNUMFSMEVER"]),
-            "pct_eal": to_number(raw["PNUMEAL"]),
-            "school_type": raw["SCHOOLTYPE"] if "SCHOOLTYPE" in raw else None,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "urn": pd.to_numeric(raw["URN"], errors="coerce"),
+                    "year": year,
+                    "la_code": pd.to_numeric(raw["LA"], errors="coerce"),
+                    "pupils": to_number(raw["NOR"]),
+                    "pct_fsm": fsm,
+                    "pct_fsm_ever6": to_number(raw["PNUMFSMEVER"]),
+                    "pct_eal": to_number(raw["PNUMEAL"]),
+                    "school_type": raw["SCHOOLTYPE"] if "SCHOOLTYPE" in raw else None,
+                }
+            )
+        )
     frame = pd.concat(parts).dropna(subset=["urn"])
     frame["la_code"] = frame["la_code"].astype("Int64")
     frame["urn"] = frame["urn"].astype(int)
@@ -259,34 +287,41 @@ def build_schools(census: pd.DataFrame | None = None, ofsted_latest: pd.DataFram
     state-funded = maintained or academy and not special: the group the floor standard applies to.
     """
     spine = read_excel("spine_2018", dtype=str)
-    _require(spine, "spine_2018", ["URN", "LA", "SCHNAME", "MINORGROUP", "NFTYPE", "ISPRIMARY", "OPENDATE",
-                                   "CLOSEDATE"])
-    base = pd.DataFrame({
-        "urn": pd.to_numeric(spine["URN"], errors="coerce"),
-        "name": spine["SCHNAME"],
-        "la_code": pd.to_numeric(spine["LA"], errors="coerce"),
-        "school_type": spine["NFTYPE"],
-        "is_mainstream_state": spine["MINORGROUP"].isin(["Maintained School", "Academy"])
-        & ~spine["NFTYPE"].fillna("").str.contains("special", case=False),
-        "is_primary": spine["ISPRIMARY"].eq("1"),
-        "open_date": pd.to_datetime(spine["OPENDATE"], errors="coerce"),
-        "close_date": pd.to_datetime(spine["CLOSEDATE"], errors="coerce"),
-        "source": "spine_2018",
-    }).dropna(subset=["urn"])
+    _require(
+        spine,
+        "spine_2018",
+        ["URN", "LA", "SCHNAME", "MINORGROUP", "NFTYPE", "ISPRIMARY", "OPENDATE", "CLOSEDATE"],
+    )
+    base = pd.DataFrame(
+        {
+            "urn": pd.to_numeric(spine["URN"], errors="coerce"),
+            "name": spine["SCHNAME"],
+            "la_code": pd.to_numeric(spine["LA"], errors="coerce"),
+            "school_type": spine["NFTYPE"],
+            "is_mainstream_state": spine["MINORGROUP"].isin(["Maintained School", "Academy"])
+            & ~spine["NFTYPE"].fillna("").str.contains("special", case=False),
+            "is_primary": spine["ISPRIMARY"].eq("1"),
+            "open_date": pd.to_datetime(spine["OPENDATE"], errors="coerce"),
+            "close_date": pd.to_datetime(spine["CLOSEDATE"], errors="coerce"),
+            "source": "spine_2018",
+        }
+    ).dropna(subset=["urn"])
     census = census if census is not None else load("census")
-    later = (census[~census.urn.isin(base.urn)].sort_values("year").drop_duplicates("urn", keep="last"))
+    later = census[~census.urn.isin(base.urn)].sort_values("year").drop_duplicates("urn", keep="last")
     names = ofsted_latest_names() if ofsted_latest is None else ofsted_latest
-    added = pd.DataFrame({
-        "urn": later["urn"],
-        "name": later["urn"].map(names),
-        "la_code": later["la_code"],
-        "school_type": later["school_type"],
-        "is_mainstream_state": later["school_type"].isin(_MAINSTREAM_TYPES_LATER),
-        "is_primary": later["school_type"].eq("State-funded primary"),
-        "open_date": pd.NaT,
-        "close_date": pd.NaT,
-        "source": "census_" + later["year"].astype(str),
-    })
+    added = pd.DataFrame(
+        {
+            "urn": later["urn"],
+            "name": later["urn"].map(names),
+            "la_code": later["la_code"],
+            "school_type": later["school_type"],
+            "is_mainstream_state": later["school_type"].isin(_MAINSTREAM_TYPES_LATER),
+            "is_primary": later["school_type"].eq("State-funded primary"),
+            "open_date": pd.NaT,
+            "close_date": pd.NaT,
+            "source": "census_" + later["year"].astype(str),
+        }
+    )
     frame = pd.concat([base, added]).drop_duplicates("urn")
     frame["urn"] = frame["urn"].astype(int)
     frame["la_code"] = frame["la_code"].astype("Int64")
@@ -316,19 +351,23 @@ def build_ofsted() -> pd.DataFrame:
     """
     hist = read_csv("ofsted_history")
     _require(hist, "ofsted_history", ["URN", "Rating", "Inspection Date"])
-    history = pd.DataFrame({
-        "urn": pd.to_numeric(hist["URN"], errors="coerce"),
-        "inspection_date": pd.to_datetime(hist["Inspection Date"], format="%Y%m%d", errors="coerce"),
-        "rating": hist["Rating"],
-        "source": "ofsted_history",
-    })
+    history = pd.DataFrame(
+        {
+            "urn": pd.to_numeric(hist["URN"], errors="coerce"),
+            "inspection_date": pd.to_datetime(hist["Inspection Date"], format="%Y%m%d", errors="coerce"),
+            "rating": hist["Rating"],
+            "source": "ofsted_history",
+        }
+    )
     raw = _ofsted_latest_raw()
-    latest = pd.DataFrame({
-        "urn": pd.to_numeric(raw["urn"], errors="coerce"),
-        "inspection_date": pd.to_datetime(raw["date"], errors="coerce"),
-        "rating": raw["rating"].fillna("No overall grade (inspected from Sept 2024)"),
-        "source": "ofsted_latest",
-    })
+    latest = pd.DataFrame(
+        {
+            "urn": pd.to_numeric(raw["urn"], errors="coerce"),
+            "inspection_date": pd.to_datetime(raw["date"], errors="coerce"),
+            "rating": raw["rating"].fillna("No overall grade (inspected from Sept 2024)"),
+            "source": "ofsted_latest",
+        }
+    )
     frame = pd.concat([history, latest]).dropna(subset=["urn", "inspection_date"])
     frame["grade"] = frame["rating"].str.lower().map(_GRADES).astype("Int64")
     frame["has_overall_grade"] = frame["grade"].notna()
@@ -343,29 +382,56 @@ def build_ofsted() -> pd.DataFrame:
 
 #: waiky8 extract column -> our column. "Writing Score/Meet/Exceed" are really GPS (SOURCES.md).
 _WAIKY8 = {
-    "KS2 Pupils": "cohort", "Overall Meet Std": "rwm_exp", "Overall Exceed Std": "rwm_high",
-    "Reading Meet Std": "read_exp", "Reading Exceed Std": "read_high", "Reading Score": "read_avg",
-    "Writing Meet Std": "gps_exp", "Writing Exceed Std": "gps_high", "Writing Score": "gps_avg",
-    "Maths Meet Std": "mat_exp", "Maths Exceed Std": "mat_high", "Maths Score": "mat_avg",
-    "Reading Progress": "read_prog", "Writing Progress": "writ_prog", "Maths Progress": "mat_prog",
+    "KS2 Pupils": "cohort",
+    "Overall Meet Std": "rwm_exp",
+    "Overall Exceed Std": "rwm_high",
+    "Reading Meet Std": "read_exp",
+    "Reading Exceed Std": "read_high",
+    "Reading Score": "read_avg",
+    "Writing Meet Std": "gps_exp",
+    "Writing Exceed Std": "gps_high",
+    "Writing Score": "gps_avg",
+    "Maths Meet Std": "mat_exp",
+    "Maths Exceed Std": "mat_high",
+    "Maths Score": "mat_avg",
+    "Reading Progress": "read_prog",
+    "Writing Progress": "writ_prog",
+    "Maths Progress": "mat_prog",
 }
 
 #: DfE full-width KS2 column -> our column.
 _DFE = {
-    "TELIG": "cohort", "PTRWM_EXP": "rwm_exp", "PTRWM_HIGH": "rwm_high",
-    "PTREAD_EXP": "read_exp", "PTREAD_HIGH": "read_high", "READ_AVERAGE": "read_avg",
-    "PTWRITTA_EXP": "writ_exp", "PTGPS_EXP": "gps_exp", "PTGPS_HIGH": "gps_high", "GPS_AVERAGE": "gps_avg",
-    "PTMAT_EXP": "mat_exp", "PTMAT_HIGH": "mat_high", "MAT_AVERAGE": "mat_avg",
-    "READPROG": "read_prog", "READPROG_LOWER": "read_prog_lower", "READPROG_UPPER": "read_prog_upper",
-    "WRITPROG": "writ_prog", "WRITPROG_LOWER": "writ_prog_lower", "WRITPROG_UPPER": "writ_prog_upper",
-    "MATPROG": "mat_prog", "MATPROG_LOWER": "mat_prog_lower", "MATPROG_UPPER": "mat_prog_upper",
-    "PTRWM_EXP_FSM6CLA1A": "rwm_exp_disadv", "PTRWM_EXP_NotFSM6CLA1A": "rwm_exp_other",
+    "TELIG": "cohort",
+    "PTRWM_EXP": "rwm_exp",
+    "PTRWM_HIGH": "rwm_high",
+    "PTREAD_EXP": "read_exp",
+    "PTREAD_HIGH": "read_high",
+    "READ_AVERAGE": "read_avg",
+    "PTWRITTA_EXP": "writ_exp",
+    "PTGPS_EXP": "gps_exp",
+    "PTGPS_HIGH": "gps_high",
+    "GPS_AVERAGE": "gps_avg",
+    "PTMAT_EXP": "mat_exp",
+    "PTMAT_HIGH": "mat_high",
+    "MAT_AVERAGE": "mat_avg",
+    "READPROG": "read_prog",
+    "READPROG_LOWER": "read_prog_lower",
+    "READPROG_UPPER": "read_prog_upper",
+    "WRITPROG": "writ_prog",
+    "WRITPROG_LOWER": "writ_prog_lower",
+    "WRITPROG_UPPER": "writ_prog_upper",
+    "MATPROG": "mat_prog",
+    "MATPROG_LOWER": "mat_prog_lower",
+    "MATPROG_UPPER": "mat_prog_upper",
+    "PTRWM_EXP_FSM6CLA1A": "rwm_exp_disadv",
+    "PTRWM_EXP_NotFSM6CLA1A": "rwm_exp_other",
 }
 
 
 def _numeric_block(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({ours: to_number(raw[theirs].rename(theirs)) for theirs, ours in mapping.items()
-                         if theirs in raw.columns})
+    return pd.DataFrame(
+        {ours: to_number(raw[theirs].rename(theirs)) for theirs, ours in mapping.items() if theirs in raw.columns}
+    )
 
 
 def read_extract(year: int) -> pd.DataFrame:
@@ -409,12 +475,16 @@ def _read_2023() -> pd.DataFrame:
     key = "ks2_2023"
     raw = pd.DataFrame.from_dict(read_json(key), orient="index")
     _require(raw, key, ["rwmExp", "rwmHigh", "readProg", "writProg", "matProg"])
-    frame = pd.DataFrame({
-        "urn": pd.to_numeric(raw.index.to_series(), errors="coerce").to_numpy(),
-        "rwm_exp": to_number(raw["rwmExp"]).to_numpy(), "rwm_high": to_number(raw["rwmHigh"]).to_numpy(),
-        "read_prog": to_number(raw["readProg"]).to_numpy(), "writ_prog": to_number(raw["writProg"]).to_numpy(),
-        "mat_prog": to_number(raw["matProg"]).to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "urn": pd.to_numeric(raw.index.to_series(), errors="coerce").to_numpy(),
+            "rwm_exp": to_number(raw["rwmExp"]).to_numpy(),
+            "rwm_high": to_number(raw["rwmHigh"]).to_numpy(),
+            "read_prog": to_number(raw["readProg"]).to_numpy(),
+            "writ_prog": to_number(raw["writProg"]).to_numpy(),
+            "mat_prog": to_number(raw["matProg"]).to_numpy(),
+        }
+    )
     frame["year"], frame["source"] = 2023, sources.RAW_FILES[key].path
     return frame
 
@@ -444,16 +514,19 @@ def match_urns_by_name(frame: pd.DataFrame, aliases: pd.DataFrame) -> pd.Series:
     lookup = dict(zip(zip(keyed["la_code"], keyed["_key"], strict=True), keyed["urn"], strict=True))
     ambiguous = set(zip(keyed.loc[counts > 1, "la_code"], keyed.loc[counts > 1, "_key"], strict=True))
     keys = zip(frame["la_code"], frame["school_name"].map(normalise_name), strict=True)
-    return pd.Series([pd.NA if k in ambiguous else lookup.get(k, pd.NA) for k in keys], index=frame.index,
-                     dtype="Int64")
+    return pd.Series(
+        [pd.NA if k in ambiguous else lookup.get(k, pd.NA) for k in keys], index=frame.index, dtype="Int64"
+    )
 
 
 def school_name_aliases(schools: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
     """Every (urn, la_code, name) pair we hold, for matching files that have names but no URN."""
-    names = pd.concat([
-        schools[["urn", "name"]],
-        ofsted_latest_names().rename("name").rename_axis("urn").reset_index(),
-    ]).dropna()
+    names = pd.concat(
+        [
+            schools[["urn", "name"]],
+            ofsted_latest_names().rename("name").rename_axis("urn").reset_index(),
+        ]
+    ).dropna()
     latest_la = census.dropna(subset=["la_code"]).sort_values("year").drop_duplicates("urn", keep="last")
     las = pd.concat([schools[["urn", "la_code"]], latest_la[["urn", "la_code"]]]).dropna().drop_duplicates()
     return names.merge(las, on="urn").drop_duplicates()
@@ -463,12 +536,17 @@ def _read_league(year: int, aliases: pd.DataFrame) -> pd.DataFrame:
     key = f"ks2_{year}"
     raw = pd.DataFrame(read_json(key))
     _require(raw, key, ["name", "lea", "rwm", "hs", "read", "maths", "gps"])
-    frame = pd.DataFrame({
-        "la_code": pd.to_numeric(raw["lea"], errors="coerce"),
-        "school_name": raw["name"],
-        "rwm_exp": to_number(raw["rwm"]), "rwm_high": to_number(raw["hs"]),
-        "read_avg": to_number(raw["read"]), "mat_avg": to_number(raw["maths"]), "gps_avg": to_number(raw["gps"]),
-    })
+    frame = pd.DataFrame(
+        {
+            "la_code": pd.to_numeric(raw["lea"], errors="coerce"),
+            "school_name": raw["name"],
+            "rwm_exp": to_number(raw["rwm"]),
+            "rwm_high": to_number(raw["hs"]),
+            "read_avg": to_number(raw["read"]),
+            "mat_avg": to_number(raw["maths"]),
+            "gps_avg": to_number(raw["gps"]),
+        }
+    )
     urns = match_urns_by_name(frame, aliases)
     frame["urn"] = urns.where(~urns.duplicated(keep=False) | urns.isna())  # one URN claimed twice: neither
     frame["year"], frame["source"], frame["la_from"] = year, sources.RAW_FILES[key].path, "file"
@@ -481,8 +559,7 @@ def _attach_la(frame: pd.DataFrame, census: pd.DataFrame, schools: pd.DataFrame)
     ``la_from`` records which, so an analyst can see how each school was placed.
     """
     out = frame.copy()
-    by_year = (census.dropna(subset=["la_code"]).drop_duplicates(["urn", "year"])
-               .set_index(["urn", "year"])["la_code"])
+    by_year = census.dropna(subset=["la_code"]).drop_duplicates(["urn", "year"]).set_index(["urn", "year"])["la_code"]
     same = pd.Series(
         by_year.reindex(pd.MultiIndex.from_arrays([out["urn"].astype("Int64"), out["year"]])).to_numpy(),
         index=out.index,
@@ -500,9 +577,7 @@ def _attach_la(frame: pd.DataFrame, census: pd.DataFrame, schools: pd.DataFrame)
     return out
 
 
-def build_school_results(
-    census: pd.DataFrame | None = None, schools: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def build_school_results(census: pd.DataFrame | None = None, schools: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per school and KS2 year: 2016-2018 (attainment, progress, cohort), 2019 (progress; attainment
     for Hampshire and Surrey), 2023 (attainment and progress), 2024-2025 (attainment, matched to URN by name).
 
@@ -543,8 +618,16 @@ TABLES: dict[str, tuple[Callable[[], pd.DataFrame], tuple[str, ...], tuple[str, 
     "schools": (build_schools, ("spine_2018", "ofsted_latest"), ("census",)),
     "school_results": (
         build_school_results,
-        ("ks2_2016", "ks2_2017", "ks2_2018", "ks2_2019_progress", "ks2_2023", "ks2_2024", "ks2_2025",
-         *sources.DFE_FULL_WIDTH.values()),
+        (
+            "ks2_2016",
+            "ks2_2017",
+            "ks2_2018",
+            "ks2_2019_progress",
+            "ks2_2023",
+            "ks2_2024",
+            "ks2_2025",
+            *sources.DFE_FULL_WIDTH.values(),
+        ),
         ("census", "schools"),
     ),
 }
@@ -556,7 +639,20 @@ def _inputs_fingerprint(name: str) -> dict[str, str]:
     for dep in deps:
         prints.update(_inputs_fingerprint(dep))
     prints["schema"] = repr(SCHEMAS[name])
+    prints["code"] = _code_fingerprint()
     return prints
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """Hash of the modules that shape the tables: a change in the code rebuilds the cache like a raw change."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for module in ("dataset.py", "schemas.py", "values.py", "sources.py"):
+        digest.update((here / module).read_bytes())
+    return digest.hexdigest()
 
 
 def _manifest_path(name: str):
@@ -589,7 +685,7 @@ def is_fresh(name: str) -> bool:
         return False
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_cached(name: str, root: str) -> pd.DataFrame:
     return pd.read_parquet(processed_dir() / f"{name}.parquet")
 

@@ -29,17 +29,24 @@ class RawFile:
 _FILES: list[RawFile] = [
     RawFile("lait_bds", "dfe_lait/la_timeseries/bds_long_0.parquet", "DfE LAIT indicator time series (long)"),
     RawFile(
-        "lait_dictionary", "dfe_lait/la_timeseries/lait_data_dictionary.csv",
-        "DfE LAIT data dictionary (description, polarity)", encoding="latin-1",
+        "lait_dictionary",
+        "dfe_lait/la_timeseries/lait_data_dictionary.csv",
+        "DfE LAIT data dictionary (description, polarity)",
+        encoding="latin-1",
     ),
     RawFile("sn_2025", "dfe_lait/statistical_neighbours/sn_may_2025.xlsx", "DfE statistical neighbours, May 2025"),
-    RawFile("sn_2021", "dfe_lait/statistical_neighbours/sn_april_2021.xlsx", "DfE statistical neighbours, April 2021"),
+    RawFile(
+        "sn_2021",
+        "dfe_lait/statistical_neighbours/sn_april_2021.xlsx",
+        "DfE statistical neighbours, April 2021",
+    ),
     RawFile("la_codes", "dfe_lait/reference/la_code_list.xlsx", "DfE LAIT LA code list (name, region, type)"),
     RawFile("ks2_2016", "waiky8_schools_data/ks2/ks2_perf_2016.csv", "KS2 school results 2016 (national extract)"),
     RawFile("ks2_2017", "waiky8_schools_data/ks2/ks2_perf_2017.csv", "KS2 school results 2017 (national extract)"),
     RawFile("ks2_2018", "waiky8_schools_data/ks2/ks2_perf_2018.csv", "KS2 school results 2018 (national extract)"),
     RawFile(
-        "ks2_2019_progress", "waiky8_eng_schools/ks2/2018-2019/england_ks2final.csv",
+        "ks2_2019_progress",
+        "waiky8_eng_schools/ks2/2018-2019/england_ks2final.csv",
         "KS2 school progress scores 2019 (no attainment)",
     ),
     RawFile("ks2_2023", "gieffeemme_areas_schools/ks2/2022-2023/ks2-by-urn.json", "KS2 school results 2023 by URN"),
@@ -52,9 +59,14 @@ _FILES: list[RawFile] = [
     RawFile("dfe_936_2018", "clarelgibson_la_extracts/ks2/2017-936-ks2.csv", "DfE KS2 file, Surrey, 2018"),
     RawFile("dfe_936_2019", "clarelgibson_la_extracts/ks2/2018-936-ks2.csv", "DfE KS2 file, Surrey, 2019"),
     RawFile("spine_2018", "waiky8_schools_data/general/2017-2018_england_spine.xlsx", "DfE school spine 2017-18"),
-    RawFile("ofsted_history", "waiky8_schools_data/general/ofsted_ratings_2018.csv", "Ofsted inspection history to 2020"),
     RawFile(
-        "ofsted_latest", "gieffeemme_areas_schools/ofsted/latest_2026-05/ofsted-by-urn.json",
+        "ofsted_history",
+        "waiky8_schools_data/general/ofsted_ratings_2018.csv",
+        "Ofsted inspection history to 2020",
+    ),
+    RawFile(
+        "ofsted_latest",
+        "gieffeemme_areas_schools/ofsted/latest_2026-05/ofsted-by-urn.json",
         "Ofsted latest inspection per school, May 2026",
     ),
     RawFile("census_2018", "pauligle_school_checker/census/2017-2018/england_census.csv", "School census Jan 2018"),
@@ -93,8 +105,7 @@ def unreadable(key: str, exc: Exception) -> RawFileError:
     """The error to raise when a registered file exists but cannot be parsed (truncated, wrong format)."""
     entry = RAW_FILES[key]
     return RawFileError(
-        f"raw file unreadable: data/raw/{entry.path} ({entry.description}): {type(exc).__name__}: {exc}. "
-        f"{RESTORE_HINT}"
+        f"raw file unreadable: data/raw/{entry.path} ({entry.description}): {type(exc).__name__}: {exc}. {RESTORE_HINT}"
     )
 
 

@@ -86,8 +86,13 @@ def shade_gap_years(ax, gap_years: Sequence[int] = (2020, 2021), label: str = "N
     ax.axvspan(min(gap_years) - 0.5, max(gap_years) + 0.5, color=OKABE_ITO["grey"], alpha=0.15, lw=0)
     ymin, ymax = ax.get_ylim()
     ax.text(
-        (min(gap_years) + max(gap_years)) / 2, ymin + (ymax - ymin) * 0.04, label,
-        ha="center", va="bottom", fontsize=9, color="#555555",
+        (min(gap_years) + max(gap_years)) / 2,
+        ymin + (ymax - ymin) * 0.04,
+        label,
+        ha="center",
+        va="bottom",
+        fontsize=9,
+        color="#555555",
     )
 
 

@@ -12,9 +12,7 @@ import pandas as pd
 #: Codes the DfE, Ofsted and LAIT use for a value that is not published (DOMAIN.md section 6).
 #: SUPP = suppressed (small numbers), NE = no entries, NA = not applicable, LOWCOV = low coverage,
 #: NP = not published, x = not available, '-' = LAIT's not available, '..' = not available (older SFRs).
-SUPPRESSION_CODES: frozenset[str] = frozenset(
-    {"SUPP", "NE", "NA", "LOWCOV", "NP", "X", "-", "..", "DNS", "NEW", ""}
-)
+SUPPRESSION_CODES: frozenset[str] = frozenset({"SUPP", "NE", "NA", "LOWCOV", "NP", "X", "-", "..", "DNS", "NEW", ""})
 
 
 def to_number(values: pd.Series) -> pd.Series:

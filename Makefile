@@ -1,0 +1,59 @@
+# Two commands on a fresh machine (Python 3.11 + pip, nothing else):
+#   make report   set up, build the tidy data, render the report pack for Derby (831) into outputs/
+#   make test     set up, run every test (library, notebooks via papermill and nbval, lint)
+# Inside the conda environment of environment.yml (conda activate ks2workbook) the same commands use it.
+
+PYTHON ?= python3
+LA ?= 831
+
+ifeq ($(CONDA_DEFAULT_ENV),ks2workbook)
+VENV := $(CONDA_PREFIX)
+else
+VENV := .venv
+endif
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.ks2workbook-installed
+
+.PHONY: setup data report test lint bench verify-data clean help
+
+help:
+	@echo "make report   - set up and render the report pack for LA $(LA) into outputs/"
+	@echo "make test     - set up and run every test"
+	@echo "make bench    - time the data build and a notebook run; write benchmarks/results.md"
+	@echo "make data     - (re)build the tidy tables in data/processed/"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip==25.3"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ks2workbook)" > /dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+data: setup
+	$(VENV)/bin/ks2workbook build-data
+
+verify-data: setup
+	$(VENV)/bin/ks2workbook verify-data
+
+report: setup
+	$(VENV)/bin/ks2workbook build-data
+	$(VENV)/bin/ks2workbook report --la $(LA)
+
+test: setup
+	$(VENV)/bin/ks2workbook verify-data
+	$(PY) -m ruff check lib tests benchmarks notebooks
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env
+
+lint: setup
+	$(PY) -m ruff check lib tests benchmarks notebooks
+	$(PY) -m ruff format --check lib tests benchmarks
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf data/processed .pytest_cache .ruff_cache

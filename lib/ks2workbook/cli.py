@@ -1,0 +1,150 @@
+"""The ``ks2workbook`` command line: build data, run the report pack, export tables for Excel users.
+
+Every :class:`~ks2workbook.errors.WorkbookError` is printed as one line on standard error with exit code 2:
+a user who typed a wrong LA code gets the nearest codes, not a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import NoDataError, WorkbookError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="KS2 school-improvement analytics workbook.")
+export_app = typer.Typer(no_args_is_help=True, help="Export a tidy table as CSV (standard output) or XLSX.")
+app.add_typer(export_app, name="export")
+
+
+class Format(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+def friendly(func: Callable) -> Callable:
+    """Turn WorkbookError into a one-line message and exit code 2."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except WorkbookError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="csv (to stdout or --out) or xlsx (needs --out)")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="file to write (default: standard output, csv)")]
+
+
+def _emit(frame, fmt: Format, out: Path | None, sheet: str) -> None:
+    from .export import write_table
+
+    path = write_table(frame, fmt.value, out, sheet=sheet)
+    if path is not None:
+        typer.echo(f"wrote {len(frame)} rows to {path}", err=True)
+
+
+@app.command("build-data")
+@friendly
+def build_data(force: Annotated[bool, typer.Option(help="rebuild even fresh tables")] = False) -> None:
+    """Build the tidy tables from data/raw/ into data/processed/ (parquet)."""
+    from . import dataset
+
+    for name, rows in dataset.build_all(force=force).items():
+        typer.echo(f"{name:16s} {rows:>9,d} rows")
+
+
+@app.command("verify-data")
+@friendly
+def verify_data() -> None:
+    """Check every raw file against data/raw/SHA256SUMS."""
+    from .sources import RESTORE_HINT, verify_checksums
+
+    problems = verify_checksums()
+    if problems:
+        raise WorkbookError("raw data differ from the published files: " + "; ".join(problems) + ". " + RESTORE_HINT)
+    typer.echo("all raw files match data/raw/SHA256SUMS")
+
+
+@app.command("report")
+@friendly
+def report(
+    la: Annotated[list[str] | None, typer.Option("--la", help="LA code (repeatable); default 831 Derby")] = None,
+    notebook: Annotated[list[str] | None, typer.Option("--notebook", help="only these notebooks")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="output root (default outputs/)")] = None,
+) -> None:
+    """Execute the report notebooks for each LA and write executed notebooks and HTML under outputs/."""
+    from .report import run_report
+
+    failed = 0
+    for code in la or ["831"]:
+        for result in run_report(code, notebooks=notebook, out_root=out):
+            if result.ok:
+                typer.echo(f"ok      {result.la_code} {result.notebook}: {result.html}")
+            else:
+                failed += 1
+                typer.echo(f"FAILED  {result.la_code} {result.notebook}: {result.error}", err=True)
+    if failed:
+        typer.echo(f"{failed} report(s) failed; earlier good reports were left in place", err=True)
+        raise typer.Exit(code=1)
+
+
+@export_app.command("school-results")
+@friendly
+def export_school_results(
+    year: Annotated[int, typer.Option(help="KS2 year, e.g. 2018")],
+    la: Annotated[str | None, typer.Option(help="LA code; default every LA")] = None,
+    fmt: FormatOpt = Format.csv,
+    out: OutOpt = None,
+) -> None:
+    """One row per school: URN, LA, results, progress, cohort, source file."""
+    from . import dataset
+    from .areas import require_la
+
+    frame = dataset.load("school_results")
+    years = sorted(frame["year"].unique().tolist())
+    if year not in years:
+        raise NoDataError(f"no school results for {year}; years with data: {', '.join(map(str, years))}")
+    frame = frame[frame["year"] == year]
+    if la is not None:
+        frame = frame[frame["la_code"] == require_la(la).code]
+    _emit(frame, fmt, out, sheet=f"school_results_{year}")
+
+
+@export_app.command("la-indicators")
+@friendly
+def export_la_indicators(
+    indicator: Annotated[str, typer.Option(help="LAIT indicator code, e.g. KS2RWM_Expected_STD")],
+    year: Annotated[int | None, typer.Option(help="one year; default all")] = None,
+    fmt: FormatOpt = Format.csv,
+    out: OutOpt = None,
+) -> None:
+    """One row per area and year: la_code, la_name, region, indicator, year, value (blank = not published)."""
+    from . import dataset, neighbours
+
+    frame = dataset.load("la_indicators")
+    neighbours.indicator_info(frame, indicator)
+    frame = frame[frame["indicator"] == indicator]
+    if year is not None:
+        if year not in set(frame["year"]):
+            years = neighbours.years_with_data(frame, indicator)
+            raise NoDataError(f"{indicator} has no data for {year}; years with data: {', '.join(map(str, years))}")
+        frame = frame[frame["year"] == year]
+    _emit(frame.drop(columns=["no_quartile"]), fmt, out, sheet=indicator[:31])
+
+
+def main() -> None:  # pragma: no cover - entry point for `python -m ks2workbook`
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

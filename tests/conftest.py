@@ -1,0 +1,30 @@
+"""Shared fixtures: the tidy tables are built once per test session from the shipped raw files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from ks2workbook import dataset
+
+
+@pytest.fixture(scope="session")
+def tables() -> dict[str, pd.DataFrame]:
+    dataset.build_all()
+    return {name: dataset.load(name) for name in dataset.TABLES}
+
+
+@pytest.fixture(scope="session")
+def indicators(tables) -> pd.DataFrame:
+    return tables["la_indicators"]
+
+
+@pytest.fixture(scope="session")
+def results(tables) -> pd.DataFrame:
+    return tables["school_results"]
+
+
+def lait_value(indicators: pd.DataFrame, indicator: str, la_code: int, year: int) -> float:
+    """One LAIT value (helper for tests that pin published figures)."""
+    row = indicators[(indicators.indicator == indicator) & (indicators.la_code == la_code) & (indicators.year == year)]
+    assert len(row) == 1, f"expected one row for {indicator} {la_code} {year}, got {len(row)}"
+    return float(row["value"].iloc[0])

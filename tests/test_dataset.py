@@ -1,0 +1,138 @@
+"""Tidy tables: contracts, suppression, parsing, caching and bad raw files."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from ks2workbook import dataset, paths, quality, schemas, sources
+from ks2workbook.errors import RawFileError
+from ks2workbook.values import is_suppressed, to_number
+
+
+def test_to_number_keeps_suppression_missing():
+    raw = pd.Series(["57%", "SUPP", "NE", "LOWCOV", "x", "-", "NA", "", None, "0%", "-2.5", "NP"], name="v")
+    parsed = to_number(raw)
+    assert parsed.iloc[0] == 57.0
+    assert parsed.iloc[9] == 0.0  # a real zero stays zero
+    assert parsed.iloc[10] == -2.5  # a negative progress score is not the '-' code
+    assert parsed.iloc[[1, 2, 3, 4, 5, 6, 7, 8, 11]].isna().all()  # suppressed is missing, never zero
+    assert is_suppressed(raw).tolist()[:6] == [False, True, True, True, True, True]
+
+
+def test_to_number_rejects_unknown_markers():
+    with pytest.raises(ValueError, match="unrecognised"):
+        to_number(pd.Series(["12", "n/a?"], name="col"))
+
+
+@pytest.mark.parametrize(
+    ("label", "year"),
+    [
+        ("2016", 2016),
+        ("2018 (Rev)", 2018),
+        ("2016-17", 2017),
+        ("2016/17", 2017),
+        ("2014-16", 2016),
+        ("2013/14-15/16", 2016),
+        ("2024-25 (OT)", 2025),
+        ("0", None),
+    ],
+)
+def test_lait_year_labels(label, year):
+    assert dataset._parse_year(label)[0] == year
+
+
+def test_every_table_meets_its_contract(tables):
+    for name, frame in tables.items():
+        assert list(frame.columns) == list(schemas.SCHEMAS[name]), name
+        schemas.validate(name, frame)
+        assert len(frame) > 100, name
+
+
+def test_suppressed_school_values_stay_missing(results):
+    # King's Somborne CE Primary (URN 116296), Hampshire 2018: six pupils, progress published as SUPP in the
+    # DfE file; RWM 33% published. The progress must be missing, not zero.
+    row = results[(results.urn == 116296) & (results.year == 2018)].iloc[0]
+    assert np.isnan(row.read_prog) and np.isnan(row.mat_prog)
+    assert row.rwm_exp == 33.0 and row.cohort == 6
+
+
+def test_2019_has_progress_but_no_national_attainment(results):
+    y2019 = results[results.year == 2019]
+    assert y2019["read_prog"].notna().mean() > 0.9
+    assert y2019.loc[~y2019.la_code.isin([850, 936]), "rwm_exp"].isna().all()
+
+
+def test_quality_summary_covers_every_year(results):
+    summary = quality.quality_summary(results)
+    assert set(summary.year) == set(results.year)
+    row = summary[(summary.year == 2024)].iloc[0]
+    assert 75 < row.pct_with_urn < 100 and row.pct_with_la == 100
+
+
+def test_neighbours_table_has_derby_2025_list(tables):
+    # DOMAIN.md section 4: Derby's May 2025 neighbours, in order.
+    derby = tables["neighbours"].query("la_code == 831 and version == 2025").sort_values("rank")
+    names = tables["areas"].set_index("la_code").loc[derby.neighbour_code, "la_name"].tolist()
+    assert names == [
+        "Coventry",
+        "Bolton",
+        "Walsall",
+        "Southampton",
+        "Kirklees",
+        "Peterborough",
+        "Rochdale",
+        "Sheffield",
+        "Tameside",
+        "Stoke-on-Trent",
+    ]
+
+
+def test_ofsted_post_2024_inspections_have_no_grade_not_missing(tables):
+    ofsted = tables["ofsted"]
+    recent = ofsted[(ofsted.source == "ofsted_latest") & (ofsted.inspection_date >= "2024-09-01")]
+    assert len(recent) > 1000
+    assert (~recent.has_overall_grade).mean() > 0.9
+    assert recent.loc[~recent.has_overall_grade, "rating"].str.contains("No overall grade").all()
+
+
+@pytest.fixture
+def scratch_root(tmp_path, monkeypatch):
+    """A copy of data/raw in a temporary project root, so tests can break files safely."""
+    shutil.copytree(paths.raw_dir(), tmp_path / "data" / "raw")
+    monkeypatch.setenv("KS2WB_ROOT", str(tmp_path))
+    monkeypatch.setenv("KS2WB_PROCESSED", str(tmp_path / "data" / "processed"))
+    yield tmp_path
+
+
+def test_missing_raw_file_names_file_and_fix(scratch_root):
+    (scratch_root / "data/raw/dfe_lait/reference/la_code_list.xlsx").unlink()
+    with pytest.raises(RawFileError, match=r"la_code_list\.xlsx.*git checkout -- data/raw"):
+        dataset.build("areas")
+
+
+def test_corrupt_raw_file_names_file(scratch_root):
+    target = scratch_root / "data/raw/dfe_lait/la_timeseries/bds_long_0.parquet"
+    target.write_bytes(target.read_bytes()[:1000])
+    with pytest.raises(RawFileError, match=r"unreadable: data/raw/dfe_lait/la_timeseries/bds_long_0\.parquet"):
+        dataset.build("la_indicators")
+    assert any("changed" in p for p in sources.verify_checksums())
+
+
+def test_cache_rebuilds_when_raw_file_changes(scratch_root):
+    first = dataset.load("areas")
+    assert dataset.is_fresh("areas")
+    codes = scratch_root / "data/raw/dfe_lait/reference/la_code_list.xlsx"
+    frame = pd.read_excel(codes)
+    frame.loc[frame["LA Number"] == 831, "LA Name"] = "Derby City"
+    frame.to_excel(codes, index=False)
+    assert not dataset.is_fresh("areas")
+    second = dataset.load("areas")
+    assert first.set_index("la_code").loc[831, "la_name"] == "Derby"
+    assert second.set_index("la_code").loc[831, "la_name"] == "Derby City"
+
+
+def test_verify_checksums_clean_on_shipped_data():
+    assert sources.verify_checksums() == []
