@@ -158,9 +158,7 @@ def test_boundaries_equal_to_threshold_pass():
 
 
 def test_margins_signed_value_minus_threshold():
-    out = _eval(
-        2017, [{"urn": 1, "rwm_exp": 62.0, "read_prog": -6.5, "writ_prog": -1.0, "mat_prog": 2.0}]
-    ).iloc[0]
+    out = _eval(2017, [{"urn": 1, "rwm_exp": 62.0, "read_prog": -6.5, "writ_prog": -1.0, "mat_prog": 2.0}]).iloc[0]
     assert out["attainment_margin"] == pytest.approx(-3.0)
     assert out["read_prog_margin"] == pytest.approx(-1.5)
     assert out["writ_prog_margin"] == pytest.approx(6.0)
@@ -193,9 +191,7 @@ def test_2018_single_subject_needs_significance():
         == "below floor"
     )
     # One failing (not significant) and another subject missing: it might also fail, so not assessable.
-    assert (
-        _status(2018, rwm_exp=50.0, read_prog=-6.0, read_prog_upper=0.5, mat_prog=np.nan) == "not assessable"
-    )
+    assert _status(2018, rwm_exp=50.0, read_prog=-6.0, read_prog_upper=0.5, mat_prog=np.nan) == "not assessable"
 
 
 def test_2018_derived_confidence_limit():
@@ -223,7 +219,7 @@ def test_eligibility_rules():
         {
             "urn": [1, 2, 3, 4, 5],
             "is_mainstream_state": [True, True, True, False, True],
-            "close_date": pd.to_datetime([None, None, None, None, "2017-10-01"]),
+            "close_date": pd.to_datetime([None, None, None, None, "2017-08-31"]),
         }
     )
     out = _eval(2017, rows + [{"urn": 6, "read_prog": -9.0}], schools)
@@ -240,7 +236,7 @@ def test_eligibility_rules():
         "fewer than 11 eligible pupils",
         "cohort size not published",
         "not state-funded mainstream",
-        "closed by the end of the year",
+        "closed before September of the test year",
         "no URN (not matched by name): school type unknown",
         "URN not in the school list: school type unknown",
     ]
@@ -321,23 +317,21 @@ def test_national_counts_beside_published():
     511 in 2017 (SFR 69/2017), 364 in 2018 (revised release)). We count fewer, for stated reasons:
     - 2016: schools that closed before September 2017 are not in our only school list (the 2017-18 spine), so
       we cannot type them (mainstream or not); 187 such schools fail both tests in 2016.
-    - all years: we drop schools closed by 31 December of the year (the DfE excluded schools closed at
-      publication), and schools whose cohort or measures are suppressed in the extract;
+    - all years: schools whose cohort or a deciding measure is suppressed or missing in the extract are not
+      assessable (about 600 schools in 2018); we drop schools closed before September of the test year;
     - 2018: the significance test uses derived confidence limits outside Hampshire and Surrey.
-    Tolerance: within 20% in 2016, 10% in 2017 and 2018, and never above the published count."""
+    Tolerance: within 20% in 2016, 5% in 2017 and 2018, and never above the published count."""
     cmp = floor.national_comparison().set_index("year")
     assert list(cmp["published"]) == [665, 511, 364]
-    assert list(cmp["ours"]) == [559, 481, 341]  # pinned: a change here needs the README table updated
+    assert list(cmp["ours"]) == [559, 494, 352]  # pinned: a change here needs the README table updated
     assert (cmp["ours"] <= cmp["published"]).all()
     assert abs(cmp.loc[2016, "difference_pct"]) <= 20
-    assert abs(cmp.loc[2017, "difference_pct"]) <= 10 and abs(cmp.loc[2018, "difference_pct"]) <= 10
+    assert abs(cmp.loc[2017, "difference_pct"]) <= 5 and abs(cmp.loc[2018, "difference_pct"]) <= 5
     # 2016: counting the untyped schools that fail both tests would more than close the gap.
     assert cmp.loc[2016, "ours"] + cmp.loc[2016, "untyped_failing_both"] >= 665
 
 
-@pytest.mark.parametrize(
-    ("la", "year", "below"), [(850, 2017, 11), (850, 2018, 8), (936, 2017, 3), (936, 2018, 3)]
-)
+@pytest.mark.parametrize(("la", "year", "below"), [(850, 2017, 11), (850, 2018, 8), (936, 2017, 3), (936, 2018, 4)])
 def test_hampshire_surrey_panel_equals_full_width(la, year, below):
     check = floor.full_width_crosscheck(la, year)
     assert check["panel_below"] == check["full_width_below"] == below
@@ -367,9 +361,7 @@ def test_local_rule_on_2023_to_2025():
 
 def test_export_frame_and_headline():
     out = floor.export_frame(850, 2018)
-    assert {"urn", "status", "attainment_margin", "read_prog_margin", "read_prog_ci", "rule"} <= set(
-        out.columns
-    )
+    assert {"urn", "status", "attainment_margin", "read_prog_margin", "read_prog_ci", "rule"} <= set(out.columns)
     assert out["urn"].is_unique and (out["la_code"] == 850).all()
     assert (out["status"] == "below floor").sum() == 8
     head = floor.headline(850, 2018)

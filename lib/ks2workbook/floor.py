@@ -7,7 +7,7 @@ schools just over the line.
 
 Status, for each school and year:
 
-- ``not eligible``: not state-funded mainstream, closed by the end of the year, or fewer pupils than the rule's
+- ``not eligible``: not state-funded mainstream, closed before September of the test year, or fewer pupils than the rule's
   minimum cohort;
 - ``not assessable``: we cannot say. Its type or cohort is unknown (no URN, not in the school list, cohort not
   published), or a measure that *could change the verdict* is missing or suppressed. Missing never counts as
@@ -72,9 +72,7 @@ NEAR_PROGRESS = 1.0
 
 def derive_upper(frame: pd.DataFrame, measure: str, year: int) -> tuple[pd.Series, pd.Series]:
     """Upper confidence limit of a progress score: published where present, else derived. Returns (upper, source)."""
-    published = (
-        frame[f"{measure}_upper"] if f"{measure}_upper" in frame else pd.Series(np.nan, index=frame.index)
-    )
+    published = frame[f"{measure}_upper"] if f"{measure}_upper" in frame else pd.Series(np.nan, index=frame.index)
     sd = PROGRESS_SD.get(year, PROGRESS_SD[2018])[measure]
     pupils = frame["cohort"] * COVERAGE if "cohort" in frame else pd.Series(np.nan, index=frame.index)
     derived = frame[measure] + Z95 * sd / np.sqrt(pupils.where(pupils > 0))
@@ -167,9 +165,9 @@ def evaluate(results: pd.DataFrame, applied: AppliedRule, schools: pd.DataFrame)
         mark(~mainstream, "not eligible", "not state-funded mainstream")
     if elig.exclude_closed:
         mark(
-            close.notna() & (close <= pd.Timestamp(year=year, month=12, day=31)),
+            close.notna() & (close < pd.Timestamp(year=year, month=9, day=1)),
             "not eligible",
-            "closed by the end of the year",
+            "closed before September of the test year",
         )
     if elig.min_cohort is not None:
         cohort = out["cohort"]
@@ -211,10 +209,7 @@ def evaluate(results: pd.DataFrame, applied: AppliedRule, schools: pd.DataFrame)
     else:
         out["fails_progress"] = pd.Series(pd.NA, index=frame.index, dtype="boolean")
     missing = (
-        [
-            ", ".join(n for n, v in zip(names, variables, strict=True) if pd.isna(v.iloc[i]))
-            for i in range(len(frame))
-        ]
+        [", ".join(n for n, v in zip(names, variables, strict=True) if pd.isna(v.iloc[i])) for i in range(len(frame))]
         if (~determined).any()
         else [""] * len(frame)
     )
@@ -276,9 +271,7 @@ def evaluated_years(local_rule_file: str | Path | None = None) -> list[int]:
     return [y for y, a in all_rules(local_rule_file).items() if a.rule.evaluable and y in have]
 
 
-def floor_history(
-    la_code: int | str | None = None, local_rule_file: str | Path | None = None
-) -> pd.DataFrame:
+def floor_history(la_code: int | str | None = None, local_rule_file: str | Path | None = None) -> pd.DataFrame:
     """:func:`school_floor` stacked over every evaluated year."""
     return pd.concat(
         [school_floor(y, la_code, local_rule_file) for y in evaluated_years(local_rule_file)],
@@ -289,11 +282,7 @@ def floor_history(
 def below_list(year: int, la_code: int | str, local_rule_file: str | Path | None = None) -> pd.DataFrame:
     """The LA's schools below the floor, worst attainment margin first."""
     table = school_floor(year, la_code, local_rule_file)
-    return (
-        table[table["status"] == "below floor"]
-        .sort_values(["attainment_margin", "urn"])
-        .reset_index(drop=True)
-    )
+    return table[table["status"] == "below floor"].sort_values(["attainment_margin", "urn"]).reset_index(drop=True)
 
 
 def near_miss_list(year: int, la_code: int | str, local_rule_file: str | Path | None = None) -> pd.DataFrame:
@@ -332,9 +321,7 @@ def persistence(history: pd.DataFrame, year: int, n: int = 3) -> pd.DataFrame:
     latest = keyed.sort_values("year").drop_duplicates("urn", keep="last").set_index("urn")
     out["school_name"] = latest["school_name"].reindex(out.index)
     out["la_code"] = latest["la_code"].reindex(out.index)
-    out["run_years"] = [
-        f"{years[len(years) - r]}-{year}" if r > 1 else str(year) for r in out["consecutive_years"]
-    ]
+    out["run_years"] = [f"{years[len(years) - r]}-{year}" if r > 1 else str(year) for r in out["consecutive_years"]]
     out = out.reset_index().rename(columns={"index": "urn"})
     cols = ["urn", "school_name", "la_code", "consecutive_years", "run_years", "years_below"]
     return out[cols].sort_values(["consecutive_years", "urn"], ascending=[False, True]).reset_index(drop=True)
@@ -352,9 +339,7 @@ def _summarise(table: pd.DataFrame, by: pd.Series | None) -> pd.DataFrame:
         {
             "assessed": counts["below floor"] + counts["above floor"],
             "below_floor": counts["below floor"],
-            "near_miss": table.groupby(by if by is not None else pd.Series("England", index=table.index))[
-                "near_miss"
-            ]
+            "near_miss": table.groupby(by if by is not None else pd.Series("England", index=table.index))["near_miss"]
             .sum()
             .reindex(counts.index, fill_value=0),
             "not_assessable": counts["not assessable"],
@@ -372,9 +357,7 @@ def la_summary(year: int, local_rule_file: str | Path | None = None) -> pd.DataF
     las = area[area["kind"] == "la"]
     by_la = _summarise(table[table["la_code"].notna()], table["la_code"].dropna().astype(int))
     by_la = by_la.reindex(las["la_code"].astype(int)).fillna(0)
-    by_la["share_below"] = [
-        safe_share(b, a) for b, a in zip(by_la["below_floor"], by_la["assessed"], strict=True)
-    ]
+    by_la["share_below"] = [safe_share(b, a) for b, a in zip(by_la["below_floor"], by_la["assessed"], strict=True)]
     by_la = by_la.reset_index().rename(columns={by_la.index.name or "index": "code"})
     by_la.columns = ["code", *by_la.columns[1:]]
     names = las.set_index("la_code")
@@ -457,16 +440,19 @@ def plot_counts(counts: pd.DataFrame, title: str):
     from .style import ROLE_COLOURS, new_axes, shade_gap_years, year_axis
 
     fig, ax = new_axes(title, "KS2 year", "Schools below the floor")
-    colours = [
-        ROLE_COLOURS["la"] if k == "national" else ROLE_COLOURS["neutral"] for k in counts["rule_kind"]
-    ]
+    colours = [ROLE_COLOURS["la"] if k == "national" else ROLE_COLOURS["neutral"] for k in counts["rule_kind"]]
     ax.bar(counts["year"], counts["below_floor"], color=colours, width=0.7)
     for y, v in zip(counts["year"], counts["below_floor"], strict=True):
         ax.annotate(str(v), (y, v), ha="center", va="bottom", fontsize=10)
     years = list(range(int(counts["year"].min()), int(counts["year"].max()) + 1)) if len(counts) else []
     year_axis(ax, years)
+    top = max(int(counts["below_floor"].max()), 1) if len(counts) else 1
+    ax.set_ylim(0, top * 1.3)
     if any(y in (2020, 2021) for y in years):
         shade_gap_years(ax)
+    for y in years:
+        if y not in set(counts["year"]) and y not in (2020, 2021):
+            ax.text(y, top * 0.02, "no rule\nor data", ha="center", va="bottom", fontsize=8, color="#555555")
     from matplotlib.patches import Patch
 
     kinds = list(dict.fromkeys(counts["rule_kind"]))
@@ -475,7 +461,8 @@ def plot_counts(counts: pd.DataFrame, title: str):
             Patch(color=ROLE_COLOURS["la"] if k == "national" else ROLE_COLOURS["neutral"], label=f"{k} rule")
             for k in kinds
         ],
-        loc="upper right",
+        loc="upper left",
+        ncol=2,
     )
     return fig, ax
 
@@ -537,9 +524,7 @@ def ci_validation(year: int = 2018) -> pd.DataFrame:
             "schools": g.size(),
             "mean_abs_diff": g.apply(lambda d: (d["derived"] - d["published"]).abs().mean()).round(3),
             "max_abs_diff": g.apply(lambda d: (d["derived"] - d["published"]).abs().max()).round(2),
-            "flag_agreement_pct": g.apply(
-                lambda d: ((d["derived"] < 0) == (d["published"] < 0)).mean() * 100
-            ).round(1),
+            "flag_agreement_pct": g.apply(lambda d: ((d["derived"] < 0) == (d["published"] < 0)).mean() * 100).round(1),
         }
     ).reset_index()
 
@@ -603,11 +588,7 @@ def export_frame(la_code: int | str, year: int, local_rule_file: str | Path | No
     out = table[cols].copy()
     out["status"] = out["status"].astype("str")
     order = {s: i for i, s in enumerate(STATUSES)}
-    out = (
-        out.assign(_o=out["status"].map(order))
-        .sort_values(["_o", "attainment_margin", "urn"])
-        .drop(columns="_o")
-    )
+    out = out.assign(_o=out["status"].map(order)).sort_values(["_o", "attainment_margin", "urn"]).drop(columns="_o")
     return out.round(2).reset_index(drop=True)
 
 
@@ -643,3 +624,63 @@ def headline(
         "persistent_below": len(pers),
         "persistence_years": persistence_years,
     }
+
+
+def _signed(value: float, decimals: int = 1) -> str:
+    return "–" if pd.isna(value) else f"{value:+.{decimals}f}"
+
+
+def presentable(table: pd.DataFrame) -> pd.DataFrame:
+    """A school table with people-friendly columns: RWM as 57%, margins as signed points, missing as a dash."""
+    from .style import fmt_int, fmt_pct
+
+    out = pd.DataFrame(
+        {
+            "School": table["school_name"].fillna("(name not known)"),
+            "URN": [str(int(u)) if pd.notna(u) else "–" for u in table["urn"]],
+        }
+    )
+    if "cohort" in table and table["cohort"].notna().any():
+        out["Pupils"] = [fmt_int(v) for v in table["cohort"]]
+    att = next(c for c in ("rwm_exp", "read_exp", "mat_exp") if c in table)
+    out["RWM expected"] = [fmt_pct(v) for v in table[att]]
+    out["Attainment margin (pts)"] = [_signed(v, 0) for v in table["attainment_margin"]]
+    labels = {"read_prog": "Reading", "writ_prog": "Writing", "mat_prog": "Maths"}
+    for m, name in labels.items():
+        if f"{m}_margin" in table:
+            out[f"{name} progress"] = [_signed(v) for v in table[m]]
+            out[f"{name} margin"] = [_signed(v) for v in table[f"{m}_margin"]]
+    if "read_prog_upper" in table:
+        ci = table[["read_prog_ci", "writ_prog_ci", "mat_prog_ci"]]
+        out["Confidence limits"] = ["published" if (r == "published").all() else "derived" for r in ci.to_numpy()]
+    out["Status"] = table["status"].astype("str").to_numpy()
+    return out.reset_index(drop=True)
+
+
+def plot_league(lg: pd.DataFrame, la_name: str, year: int):
+    """Every LA's share below the floor, sorted; this LA and its statistical neighbours highlighted."""
+    from .style import ROLE_COLOURS, new_axes
+
+    ranked = lg[lg["share_below"].notna()].sort_values("share_below", kind="stable").reset_index(drop=True)
+    fig, ax = new_axes(
+        f"Share of schools below the floor, all LAs, {year}",
+        "LAs, lowest share first",
+        "% of assessed schools below the floor",
+        figsize=(10, 4.5),
+    )
+    colours = np.where(
+        ranked["is_la"], ROLE_COLOURS["la"], np.where(ranked["is_neighbour"], ROLE_COLOURS["neighbours"], "#CCCCCC")
+    )
+    ax.bar(ranked.index, ranked["share_below"], color=colours, width=0.9)
+    ax.set_xticks([])
+    from matplotlib.patches import Patch
+
+    ax.legend(
+        handles=[
+            Patch(color=ROLE_COLOURS["la"], label=la_name),
+            Patch(color=ROLE_COLOURS["neighbours"], label="Statistical neighbours"),
+            Patch(color="#CCCCCC", label="Other LAs"),
+        ],
+        loc="upper left",
+    )
+    return fig, ax
