@@ -271,6 +271,19 @@ def test_financial_year_split_by_hand(tmp_path):
     assert k(row(t, "Shortfall, from 2023-24")["cost"]) == 30
 
 
+def test_financial_year_without_baseline(tmp_path):
+    text = NEW_YAML.replace("baseline: old.yaml\n", "").replace("existing_budget: baseline", "existing_budget: 80000")
+    y = cap.evaluate(write(tmp_path, "nobase.yaml", text)).years.set_index("fy")
+    # No baseline: nothing is known before 1 Nov 2021, so 2021-22 counts 5 months of cost and of the existing
+    # budget: cost 110,000 * 5/12 = 45,833.33; funding 80,000 * 5/12 + grant 24,000 = 33,333.33 + 24,000
+    assert y.loc["2021-22", "cost"] == pytest.approx(45_833.33, abs=0.01)
+    assert y.loc["2021-22", "funding"] == pytest.approx(57_333.33, abs=0.01)
+    # at full-year rates the budget is a whole year: 110,000 - (80,000 + 24,000) = 6,000
+    assert y.loc["2021-22", "gap_full_year"] == pytest.approx(6_000)
+    # later years are whole years, as with a baseline: 110,000 - (80,000 + 5,000) = 25,000 in 2022-23
+    assert y.loc["2022-23", "gap"] == pytest.approx(25_000)
+
+
 @pytest.mark.parametrize(
     ("start", "end", "months"),
     [
@@ -476,7 +489,7 @@ def test_cli_csv_and_xlsx(cli, tmp_path):
         ["capacity", "derby_2010_proposed.yaml", "--vs", "derby_2010_current.yaml", "-f", "xlsx", "--out", str(out)],
     )
     assert res.exit_code == 0, res.output
-    sheets = pd.read_excel(out, sheet_name=None)
+    sheets = pd.read_excel(out, sheet_name=None, engine="openpyxl")
     assert {"Cost table", "Financial years", "Comparison", "Break-even", "Published check"} <= set(sheets)
     years = sheets["Financial years"].set_index("financial year")
     assert k(years.loc["2011-12", "gap at full-year rates"]) == 156  # Derby Feb 2010: after April 2011

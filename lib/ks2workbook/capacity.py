@@ -284,6 +284,8 @@ def evaluate(
     ``baseline="auto"`` loads the scenario's ``baseline:`` file (the arrangement in force before ``start``;
     its full-year cost fills the months before ``start`` in the first financial year, and is the existing
     budget when ``funding.existing_budget: baseline``). Pass a result to reuse one (sensitivity runs do).
+    Without a baseline, the first financial year counts only the months from ``start``, for the cost and the
+    existing budget alike; dated funding lines always count by their own dates.
     """
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, la_code=la_code, year=year)
     if isinstance(baseline, str):
@@ -314,9 +316,12 @@ def evaluate(
     for fy in range(first, first + s.horizon_years):
         share = share_of_fy(fy, s.start)
         before = base.cost_total * (1 - share) if base is not None else 0.0
-        funding = existing
+        # With a baseline the existing budget runs all year (it paid for the baseline before the start);
+        # without one, nothing is known before the start, so cost and budget both start there.
+        budget = existing if base is not None else existing * share
+        funding = budget
         if existing:
-            detail.append({"fy": fy_label(fy), "line": "Existing budget", "kind": "existing", "amount": existing})
+            detail.append({"fy": fy_label(fy), "line": "Existing budget", "kind": "existing", "amount": budget})
         for f in s.funding.lines:
             amount = f.annual_amount * share_of_fy(fy, f.start, f.end)
             funding += amount
@@ -332,7 +337,8 @@ def evaluate(
                 "cost": cost,
                 "funding": funding,
                 "gap": cost - funding,
-                "gap_full_year": cost_total - funding,
+                "funding_full_year": funding - budget + existing,
+                "gap_full_year": cost_total - (funding - budget + existing),
             }
         )
     years = pd.DataFrame(year_rows)
