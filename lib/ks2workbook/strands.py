@@ -1,0 +1,412 @@
+"""WCPP strands: every primary school with a KS2 result placed in one of five strands by explicit criteria.
+
+The criteria are data (``rules/strands.yaml``, documented there; a council passes its own copy). A school goes
+to the first strand, in the order of :data:`ORDER`, whose criteria it meets; ``good_to_great`` takes the rest.
+"Below floor" comes from :mod:`ks2workbook.floor` (the year's national rule, or a local floor rule file); in a
+year with no floor rule (2019 on) the strand file's ``attainment_below_when_no_floor`` line is used instead, and
+the table says so. Ofsted judgements are those in force at the end of the KS2 year (31 August): an inspection
+from September 2024 with no overall grade counts as neither Inadequate nor Outstanding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import areas, dataset, floor, ofsted
+from .capacity import STRANDS
+from .errors import ConfigError, NoDataError
+from .paths import project_root, rules_dir
+from .values import safe_share
+
+DEFAULT_FILE = "strands.yaml"
+#: Assignment order: the first strand whose criteria a school meets (good_to_great: all the rest).
+ORDER: tuple[str, ...] = ("below_floor", "maximising_progress", "inconsistent", "great", "good_to_great")
+#: Table order, as the DCSF numbered the strands.
+TABLE_ORDER: tuple[str, ...] = tuple(STRANDS)
+PROGRESS_NAMES = {"read_prog": "reading", "writ_prog": "writing", "mat_prog": "maths"}
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str
+
+
+class BelowFloor(_Rule):
+    below_floor: bool = True
+    attainment_below_when_no_floor: float | None = Field(default=40.0, ge=0, le=100)
+    ofsted_grades: list[Literal[1, 2, 3, 4]] = [4]
+
+
+class MaximisingProgress(_Rule):
+    progress_below: dict[Literal["read_prog", "writ_prog", "mat_prog"], float]
+    progress_max_age: int = Field(default=2, ge=0, le=6)
+
+
+class Inconsistent(_Rule):
+    rwm_sd_at_least: float = Field(gt=0)
+    min_years: int = Field(default=3, ge=2)
+
+
+class Great(_Rule):
+    rwm_at_least: float = Field(ge=0, le=100)
+    mean_progress_at_least: float | None = 0.0
+    or_ofsted_grades: list[Literal[1, 2, 3, 4]] = [1]
+
+
+class StrandSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    below_floor: BelowFloor
+    maximising_progress: MaximisingProgress
+    inconsistent: Inconsistent
+    great: Great
+    good_to_great: _Rule
+
+
+class StrandRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    strands: StrandSet
+
+
+assert set(StrandSet.model_fields) == set(STRANDS), "strand keys must match capacity.STRANDS"
+
+
+def _line_of(text: str, loc: tuple) -> int | None:
+    """Line (1-based) of the YAML node at ``loc`` (or of its nearest existing parent)."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for key in loc:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        match = [(k, v) for k, v in node.value if k.value == str(key)]
+        if not match:
+            break
+        line = match[0][0].start_mark.line + 1
+        node = match[0][1]
+    return line if line is not None else (node.start_mark.line + 1 if node is not None else None)
+
+
+def resolve_path(path: str | Path | None) -> Path:
+    """The shipped default for None; a relative path is tried from the working directory, then the repo."""
+    if path is None or str(path) == "":
+        return rules_dir() / DEFAULT_FILE
+    path = Path(path)
+    if not path.is_absolute() and not path.exists():
+        for base in (project_root(), rules_dir()):
+            if (base / path).exists():
+                return base / path
+    return path
+
+
+def load_rules(path: str | Path | None = None) -> StrandRules:
+    """Read and validate a strand rule file; :class:`ConfigError` names the file, field and line."""
+    path = resolve_path(path)
+    if not path.exists():
+        raise ConfigError(f"strand rule file {path} not found (copy {rules_dir() / DEFAULT_FILE} and edit it)")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: not valid YAML ({exc})") from exc
+    try:
+        return StrandRules.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        line = _line_of(text, loc)
+        where = f", line {line}" if line else ""
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_fields(loc[:-1])
+            msg = f"unknown field {loc[-1]!r}; allowed here: {', '.join(allowed)}"
+        else:
+            msg = f"{err['msg']} (got {err.get('input')!r})"
+        raise ConfigError(f"{path}: field {field}{where}: {msg}") from exc
+
+
+def _allowed_fields(parent: tuple) -> list[str]:
+    model: type[BaseModel] = StrandRules
+    for key in parent:
+        annotation = model.model_fields[str(key)].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
+
+
+def criteria_table(rules: StrandRules) -> pd.DataFrame:
+    """The criteria in words, one row per strand, in assignment order (for the report)."""
+    s = rules.strands
+    bf, mp, inc, gr = s.below_floor, s.maximising_progress, s.inconsistent, s.great
+    floor_text = "below the floor standard of the year" if bf.below_floor else ""
+    if bf.below_floor and bf.attainment_below_when_no_floor is not None:
+        floor_text += f" (years with no floor rule: RWM below {bf.attainment_below_when_no_floor:g}%)"
+    parts = [p for p in (floor_text, f"latest Ofsted grade in {bf.ofsted_grades}" if bf.ofsted_grades else "") if p]
+    progress = ", ".join(f"{PROGRESS_NAMES[k]} below {v:+g}" for k, v in mp.progress_below.items())
+    great = f"RWM at least {gr.rwm_at_least:g}%"
+    if gr.mean_progress_at_least is not None:
+        great += f" and average progress at least {gr.mean_progress_at_least:+g} (where published)"
+    if gr.or_ofsted_grades:
+        great += f"; or latest Ofsted grade in {gr.or_ofsted_grades}"
+    rows = [
+        ("below_floor", bf.label, " or ".join(parts)),
+        (
+            "maximising_progress",
+            mp.label,
+            f"any progress score {progress} (latest published, at most {mp.progress_max_age} years old)",
+        ),
+        (
+            "inconsistent",
+            inc.label,
+            f"RWM standard deviation at least {inc.rwm_sd_at_least:g} points over at least {inc.min_years} years",
+        ),
+        ("great", gr.label, great),
+        ("good_to_great", s.good_to_great.label, "every other school"),
+    ]
+    table = pd.DataFrame(rows, columns=["strand", "label", "criteria"])
+    table.insert(0, "order", range(1, len(table) + 1))
+    return table
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Inputs per school
+# ------------------------------------------------------------------------------------------------------------
+
+
+def below_floor_flags(
+    year: int, rule: BelowFloor, rwm: pd.Series, local_floor_file: str | Path | None = None
+) -> tuple[pd.Series, str]:
+    """A boolean Series per URN (index of ``rwm``): below the floor of ``year``, and how it was decided."""
+    try:
+        table = floor.school_floor(year, None, local_floor_file)
+    except NoDataError:
+        if rule.attainment_below_when_no_floor is None:
+            return pd.Series(False, index=rwm.index), f"no floor rule for {year}: not used"
+        line = rule.attainment_below_when_no_floor
+        return (rwm < line).fillna(False), f"no floor rule for {year}: RWM below {line:g}% used instead"
+    table = table.dropna(subset=["urn"]).drop_duplicates("urn")
+    status = table.set_index(table["urn"].astype("int64"))["status"]
+    flags = (status.reindex(rwm.index) == "below floor").fillna(False).astype(bool)
+    return flags, f"floor standard of {year} ({'local rule' if local_floor_file else 'national rule'})"
+
+
+def _latest_progress(results: pd.DataFrame, year: int, max_age: int) -> pd.DataFrame:
+    cols = list(PROGRESS_NAMES)
+    rows = results[(results["year"] <= year) & (results["year"] >= year - max_age)].dropna(subset=["urn"])
+    rows = rows[rows[cols].notna().any(axis=1)].sort_values(["urn", "year"]).drop_duplicates("urn", keep="last")
+    out = rows.set_index(rows["urn"].astype("int64"))[[*cols, "year"]]
+    return out.rename(columns={"year": "progress_year"})
+
+
+def school_inputs(year: int, rules: StrandRules, local_floor_file: str | Path | None = None) -> pd.DataFrame:
+    """Every school (England) with a KS2 RWM result in ``year`` and what the criteria need."""
+    results = dataset.load("school_results")
+    now = results[results["year"] == year].dropna(subset=["urn"]).drop_duplicates("urn")
+    if now["rwm_exp"].notna().sum() == 0:
+        have = sorted(int(y) for y in results.dropna(subset=["rwm_exp"])["year"].unique())
+        raise NoDataError(f"no school-level RWM results for {year}; years with them: {have}")
+    now = now.dropna(subset=["rwm_exp"])
+    frame = now.set_index(now["urn"].astype("int64")).loc[:, ["la_code", "school_name", "rwm_exp"]]
+    frame.index.name = "urn"
+    s = rules.strands
+    frame["below_floor"], basis = below_floor_flags(year, s.below_floor, frame["rwm_exp"], local_floor_file)
+    frame.attrs["floor_basis"] = basis
+    prog = _latest_progress(results, year, s.maximising_progress.progress_max_age).reindex(frame.index)
+    frame = frame.join(prog)
+    history = results[(results["year"] <= year)].dropna(subset=["urn", "rwm_exp"])
+    stats = history.groupby(history["urn"].astype("int64"))["rwm_exp"].agg(["count", "std", "min", "max"])
+    frame = frame.join(stats.rename(columns=lambda c: f"rwm_{c}"))
+    grades = ofsted.grade_in_year(year).set_index("urn")
+    frame["ofsted_grade"] = grades["grade"].reindex(frame.index)
+    frame["ofsted_date"] = grades["inspection_date"].reindex(frame.index)
+    frame.attrs["floor_basis"] = basis
+    return frame
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Assignment
+# ------------------------------------------------------------------------------------------------------------
+
+
+def assign_frame(frame: pd.DataFrame, rules: StrandRules) -> pd.DataFrame:
+    """Apply the rules to a frame of inputs (see :func:`school_inputs`); adds ``strand``, ``label``, ``why``.
+
+    Needs columns rwm_exp, below_floor (bool), read_prog/writ_prog/mat_prog (NaN = not published),
+    progress_year, rwm_count, rwm_std, rwm_min, rwm_max, ofsted_grade (NA = none in force).
+    """
+    s = rules.strands
+    n = len(frame)
+    strand = np.array([""] * n, dtype=object)
+    why = np.array([""] * n, dtype=object)
+    grade = frame["ofsted_grade"].astype("Float64").fillna(-1).to_numpy(dtype=float)
+
+    def take(mask: np.ndarray, key: str, texts: pd.Series) -> None:
+        free = (strand == "") & mask
+        strand[free] = key
+        why[free] = texts.to_numpy()[free]
+
+    # 1. below floor and/or an Ofsted category
+    bf = s.below_floor
+    floor_hit = frame["below_floor"].to_numpy(dtype=bool) if bf.below_floor else np.zeros(n, bool)
+    grade_hit = np.isin(grade, bf.ofsted_grades)
+    text = pd.Series(
+        np.where(floor_hit, "below the floor (RWM " + frame["rwm_exp"].map("{:.0f}%".format) + ")", ""),
+        index=frame.index,
+    )
+    ofsted_text = pd.Series(
+        np.where(grade_hit, "Ofsted grade " + pd.Series(grade, index=frame.index).map("{:.0f}".format), ""),
+        index=frame.index,
+    )
+    take(floor_hit | grade_hit, "below_floor", (text + np.where(floor_hit & grade_hit, "; ", "") + ofsted_text))
+
+    # 2. maximising progress
+    mp = s.maximising_progress
+    fails = pd.Series("", index=frame.index)
+    hit = np.zeros(n, bool)
+    for col, bar in mp.progress_below.items():
+        below = (frame[col] < bar).fillna(False).to_numpy(dtype=bool)
+        hit |= below
+        msg = f"{PROGRESS_NAMES[col]} progress " + frame[col].map("{:+.1f}".format) + f" below {bar:+g}"
+        fails = fails + np.where(below, np.where(fails == "", "", "; ") + msg, "")
+    year_text = " (" + frame["progress_year"].map(lambda y: f"{y:.0f}" if pd.notna(y) else "") + ")"
+    take(hit, "maximising_progress", fails + year_text)
+
+    # 3. inconsistent results
+    inc = s.inconsistent
+    hit = ((frame["rwm_count"] >= inc.min_years) & (frame["rwm_std"] >= inc.rwm_sd_at_least)).to_numpy(bool)
+    text = (
+        "RWM varied by SD "
+        + frame["rwm_std"].map("{:.0f}".format)
+        + " points over "
+        + frame["rwm_count"].map("{:.0f}".format)
+        + " years ("
+        + frame["rwm_min"].map("{:.0f}".format)
+        + "% to "
+        + frame["rwm_max"].map("{:.0f}".format)
+        + "%)"
+    )
+    take(hit, "inconsistent", text)
+
+    # 5. great (before 4: good_to_great takes the rest)
+    gr = s.great
+    mean_prog = frame[list(PROGRESS_NAMES)].mean(axis=1, skipna=False)
+    results_ok = (frame["rwm_exp"] >= gr.rwm_at_least).to_numpy(dtype=bool, copy=True)
+    if gr.mean_progress_at_least is not None:
+        results_ok &= (mean_prog.isna() | (mean_prog >= gr.mean_progress_at_least)).to_numpy(bool)
+    grade_ok = np.isin(grade, gr.or_ofsted_grades)
+    text = pd.Series(np.where(results_ok, "RWM " + frame["rwm_exp"].map("{:.0f}%".format), ""), index=frame.index)
+    text = text + np.where(results_ok & grade_ok, "; ", "") + np.where(grade_ok, "Ofsted Outstanding", "")
+    take(results_ok | grade_ok, "great", text)
+
+    # 4. good, capable of becoming great: everything else
+    take(
+        np.ones(n, bool),
+        "good_to_great",
+        "none of the criteria above (RWM " + frame["rwm_exp"].map("{:.0f}%".format) + ")",
+    )
+
+    labels = {key: getattr(s, key).label for key in ORDER}
+    out = frame.assign(strand=strand, why=why)
+    out["label"] = out["strand"].map(labels)
+    return out
+
+
+def _no_la_data(area: areas.Area, year: int) -> str:
+    results = dataset.load("school_results")
+    rows = results[(results["la_code"] == area.code)].dropna(subset=["rwm_exp"])
+    have = sorted(int(y) for y in rows["year"].unique())
+    return f"no schools with KS2 RWM results for {area.label} in {year}; years with them: {have}"
+
+
+def assign(
+    la_code: int | str | None,
+    year: int,
+    strand_rules_file: str | Path | None = None,
+    local_floor_file: str | Path | None = None,
+) -> pd.DataFrame:
+    """Each school's strand and why (one LA, or England when ``la_code`` is None)."""
+    rules = load_rules(strand_rules_file)
+    frame = school_inputs(year, rules, local_floor_file)
+    if la_code is not None:
+        area = areas.require_la(la_code)
+        frame = frame[frame["la_code"] == area.code]
+        if frame.empty:
+            raise NoDataError(_no_la_data(area, year))
+    out = assign_frame(frame, rules)
+    out.attrs["floor_basis"] = frame.attrs.get("floor_basis", "")
+    cols = ["school_name", "rwm_exp", "strand", "label", "why", "below_floor", "ofsted_grade"]
+    order = {k: i for i, k in enumerate(TABLE_ORDER)}
+    out = out.reset_index().loc[:, ["urn", *cols]]
+    return out.sort_values(["strand", "urn"], key=lambda c: c.map(order) if c.name == "strand" else c).reset_index(
+        drop=True
+    )
+
+
+def strand_table(
+    la_code: int | str,
+    year: int,
+    strand_rules_file: str | Path | None = None,
+    local_floor_file: str | Path | None = None,
+) -> pd.DataFrame:
+    """Counts and shares per strand for the LA, with England's shares (the Sefton and Derby form)."""
+    area = areas.require_la(la_code)
+    rules = load_rules(strand_rules_file)
+    england = assign_frame(school_inputs(year, rules, local_floor_file), rules)
+    la = england[england["la_code"] == area.code]
+    if la.empty:
+        raise NoDataError(_no_la_data(area, year))
+    rows = []
+    for i, key in enumerate(TABLE_ORDER, start=1):
+        n_la, n_en = int((la["strand"] == key).sum()), int((england["strand"] == key).sum())
+        rows.append(
+            {
+                "number": i,
+                "strand": key,
+                "label": getattr(rules.strands, key).label,
+                "la_schools": n_la,
+                "la_share": safe_share(n_la, len(la)),
+                "england_schools": n_en,
+                "england_share": safe_share(n_en, len(england)),
+            }
+        )
+    rows.append(
+        {
+            "number": None,
+            "strand": "all",
+            "label": "All schools",
+            "la_schools": len(la),
+            "la_share": 100.0,
+            "england_schools": len(england),
+            "england_share": 100.0,
+        }
+    )
+    table = pd.DataFrame(rows)
+    table["number"] = table["number"].astype("Int64")
+    return table
+
+
+def export_frame(
+    la_code: int | str,
+    year: int,
+    strand_rules_file: str | Path | None = None,
+    local_floor_file: str | Path | None = None,
+) -> pd.DataFrame:
+    """The table behind ``ks2workbook export strands``: each school's strand and why."""
+    frame = assign(la_code, year, strand_rules_file, local_floor_file)
+    return frame.assign(ofsted_grade=frame["ofsted_grade"].astype("Int64"))
+
+
+def headline(la_code: int | str, year: int, strand_rules_file: str | Path | None = None) -> dict[str, int]:
+    """Schools per strand for the cabinet summary (keys of :data:`capacity.STRANDS`, plus ``all``)."""
+    table = strand_table(la_code, year, strand_rules_file)
+    return {row.strand: int(row.la_schools) for row in table.itertuples()}
