@@ -684,3 +684,100 @@ def plot_league(lg: pd.DataFrame, la_name: str, year: int):
         loc="upper left",
     )
     return fig, ax
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Sentences for the notebook (kept here so they stay true for any LA and year, and are tested)
+# ----------------------------------------------------------------------------------------------------------
+
+
+def rule_sentence(applied: AppliedRule) -> str:
+    """Which rule was applied, where it came from and who it covers."""
+    rule = applied.rule
+    elig = rule.eligibility
+    who = "state-funded mainstream"
+    who += (
+        f", at least {elig.min_cohort} pupils at the end of KS2"
+        if elig.min_cohort
+        else " (no cohort-size check: cohort not published for this year)"
+    )
+    who += ", not closed before September of the test year." if elig.exclude_closed else "."
+    return (
+        f"**Rule applied:** the {applied.kind} floor for {rule.year}: {rule.label}. "
+        f"Source: {rule.source or 'not stated'}; read from `{applied.file}`. Eligible schools: {who}"
+    )
+
+
+def headline_sentence(head: dict[str, object], region: str | None) -> str:
+    """The headline paragraph: count and share below, England and region, league rank, near misses."""
+    from .style import fmt_pct
+
+    reg = head["region_share_below"]
+    region_text = f"{fmt_pct(reg, 1)} in {region}" if reg == reg and region else "no regional figure"
+    rank_text = (
+        f"ranked {head['league_rank']} of {head['league_of']} LAs (1 = lowest share below the floor)"
+        if head["league_rank"] is not None
+        else "not ranked (no assessed schools)"
+    )
+    return (
+        f"In {head['year']}, **{head['below_floor']} of {head['assessed']}** assessed schools in {head['la_name']} "
+        f"were below the floor (**{fmt_pct(head['share_below'], 1)}**), against "
+        f"{fmt_pct(head['england_share_below'], 1)} in England and {region_text}; {head['la_name']} is {rank_text}. "
+        f"{head['near_miss']} more were just over the line, and {head['not_assessable']} schools could not be "
+        "assessed (suppressed or missing figures, or a school we cannot type): they are counted neither above nor "
+        "below the floor."
+    )
+
+
+def near_miss_definition(applied: AppliedRule) -> str:
+    if applied.rule.progress is None:
+        return f"within {NEAR_ATTAINMENT:.0f} points above the attainment threshold"
+    return (
+        f"within {NEAR_ATTAINMENT:.0f} points of the attainment threshold (or below it) and within "
+        f"{NEAR_PROGRESS:.0f} point of a progress bar (or below it)"
+    )
+
+
+def persistence_note(years: list[int], year: int) -> str:
+    shown = ", ".join(str(y) for y in years if y <= year)
+    return (
+        f"Counted over the evaluated years {shown} (years with a floor rule and school-level data). Years without "
+        "either (2019: no national floor and no national school attainment; 2020-2021: no tests; 2022: no "
+        "school-level file) neither break nor extend a run; a year in which a school is not below the floor (or "
+        "cannot be assessed) ends it. Runs that mix national and local rules mix different tests."
+    )
+
+
+def counts_note(counts: pd.DataFrame, local_rule_file: str | Path | None) -> str:
+    local_years = [str(int(y)) for y in counts.loc[counts["rule_kind"] == "local", "year"]]
+    text = (
+        "Bars are counts under each year's own rule, so a change of rule (2018's significance test) moves the "
+        "count as well as the schools do. "
+    )
+    if local_years:
+        return (
+            text + f"Years {', '.join(local_years)} use the local rule from `{local_rule_file}`, not a national floor."
+        )
+    return (
+        text + "Years after 2018 are not shown: there is no national floor then (pass a local rule file to add them)."
+    )
+
+
+def method_notes() -> str:
+    sd = PROGRESS_SD[2018]
+    return (
+        "- **Not assessable** means a missing or suppressed figure that could change the verdict, or an unknown "
+        "cohort size or school type; such schools are never counted as above the floor. A school whose known "
+        "figures settle the verdict (for example 80% at the expected standard) is assessed even if another figure "
+        "is missing.\n"
+        "- **2018 significance test.** A school failing progress in one subject only is below the floor only if "
+        "that score is significantly below 0 (upper confidence limit below 0). The DfE publishes the limits; our "
+        "national file lacks them, so outside Hampshire and Surrey we derive them as the DfE does: score ± 1.96 × "
+        "national pupil-level SD ÷ √(pupils in the measure), with SDs of reading "
+        f"{sd['read_prog']}, writing {sd['writ_prog']} and maths {sd['mat_prog']} (backed out of the published "
+        f"limits in the Hampshire and Surrey files) and pupils = cohort × {COVERAGE}. Against the published limits "
+        "the derived ones agree on 'significantly below 0' for about 99% of schools.\n"
+        "- **Eligibility**: closed schools are those closed before September of the test year; schools we cannot "
+        "type (not in the 2017-18 school list or, for 2024-2025, not matched to a URN by name) are not assessable.\n"
+        "- National counts below the floor, ours against the DfE's published counts, are in the README."
+    )
