@@ -315,3 +315,51 @@ def test_export_frame_rows():
     assert frame.la_name.tolist()[-2:] == ["SN average", "England"]
     assert frame.loc[frame.la_name == "SN average", "value"].iloc[0] == pytest.approx(59.8)
     assert frame.is_la.sum() == 1 and len(frame) == 13
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The notebook with non-default parameters (the generic notebook test runs the defaults)
+# ------------------------------------------------------------------------------------------------------------
+
+
+def _run_notebook(tmp_path, parameters):
+    import nbformat
+    import papermill
+    from ks2workbook.paths import notebooks_dir
+
+    out = tmp_path / "neighbours.ipynb"
+    papermill.execute_notebook(
+        str(notebooks_dir() / "neighbours.ipynb"),
+        str(out),
+        kernel_name="python3",
+        cwd=str(notebooks_dir()),
+        parameters=parameters,
+        progress_bar=False,
+    )
+    executed = nbformat.read(out, 4)
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    markdown = " ".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
+    widget = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    return markdown, widget
+
+
+@pytest.mark.slow
+def test_notebook_runs_for_sefton_without_widget_state(tmp_path):
+    markdown, widget = _run_notebook(tmp_path, {"la_code": 343})
+    assert "Sefton (343)" in markdown and "ranks" in markdown
+    assert not widget  # interactive = False: static output only, no widget-state noise
+
+
+@pytest.mark.slow
+def test_notebook_runs_for_successor_council_with_custom_list(tmp_path):
+    markdown, _ = _run_notebook(
+        tmp_path,
+        {
+            "la_code": 942,
+            "sn_version": 2021,
+            "custom_neighbours": [943, 909],
+            "indicators": ["KS2M_Prog_VA", "KS2RWM_Expected_STD"],
+        },
+    )
+    assert "Custom list" in markdown and "only one DfE list" in markdown
