@@ -107,7 +107,8 @@ def test_level_era_rule_refused_with_reason():
     ("text", "pattern"),
     [
         (
-            "name: x\nkind: local\nrules:\n  - year: 2023\n    label: a\n    attainment: {measure: rwm_exp, below: high}\n",
+            "name: x\nkind: local\nrules:\n  - year: 2023\n    label: a\n"
+            "    attainment: {measure: rwm_exp, below: high}\n",
             r"field rules\.0\.attainment\.below \(entry starting line 4\)",
         ),
         (

@@ -7,8 +7,8 @@ schools just over the line.
 
 Status, for each school and year:
 
-- ``not eligible``: not state-funded mainstream, closed before September of the test year, or fewer pupils than the rule's
-  minimum cohort;
+- ``not eligible``: not state-funded mainstream, closed before September of the test year, or fewer pupils
+  than the rule's minimum cohort;
 - ``not assessable``: we cannot say. Its type or cohort is unknown (no URN, not in the school list, cohort not
   published), or a measure that *could change the verdict* is missing or suppressed. Missing never counts as
   passing: a value is filled in both ways, and only a verdict that holds either way is given (a school at 80% RWM

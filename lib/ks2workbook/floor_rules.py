@@ -22,9 +22,7 @@ NATIONAL_FILE = "floor_standards.yaml"
 
 #: Measures the workbook has at school level (columns of ``school_results``). Level-era measures (2008-2015)
 #: may be named in a rule, but no school-level file for those years is shipped, so they cannot be evaluated.
-EVALUABLE_MEASURES = frozenset(
-    {"rwm_exp", "read_exp", "mat_exp", "gps_exp", "read_prog", "writ_prog", "mat_prog"}
-)
+EVALUABLE_MEASURES = frozenset({"rwm_exp", "read_exp", "mat_exp", "gps_exp", "read_prog", "writ_prog", "mat_prog"})
 
 
 class Threshold(BaseModel):
@@ -50,9 +48,7 @@ class Progress(BaseModel):
 class Eligibility(BaseModel):
     model_config = ConfigDict(extra="forbid")
     mainstream_state: bool = True
-    min_cohort: int | None = Field(
-        default=11, ge=0, description="null = no cohort check (cohort not published)"
-    )
+    min_cohort: int | None = Field(default=11, ge=0, description="null = no cohort check (cohort not published)")
     exclude_closed: bool = True
 
 
@@ -74,9 +70,7 @@ class FloorRule(BaseModel):
     @model_validator(mode="after")
     def _significance_needs_any(self) -> FloorRule:
         if not self.withdrawn and self.attainment is None:
-            raise ValueError(
-                "a floor rule needs an attainment test (or withdrawn: true for a year with no floor)"
-            )
+            raise ValueError("a floor rule needs an attainment test (or withdrawn: true for a year with no floor)")
         if self.progress and self.progress.single_subject_significant and self.progress.combine != "any":
             raise ValueError("single_subject_significant only makes sense with combine: any")
         return self
@@ -85,9 +79,7 @@ class FloorRule(BaseModel):
     def measures(self) -> list[str]:
         if self.attainment is None:
             return []
-        return [self.attainment.measure] + [
-            c.measure for c in (self.progress.conditions if self.progress else [])
-        ]
+        return [self.attainment.measure] + [c.measure for c in (self.progress.conditions if self.progress else [])]
 
     @property
     def evaluable(self) -> bool:
@@ -174,10 +166,7 @@ def national_rules() -> dict[int, AppliedRule]:
     """The national floor rules, one per year, from the shipped ``rules/floor_standards.yaml``."""
     path = rules_dir() / NATIONAL_FILE
     parsed = read_rule_file(path)
-    return {
-        r.year: AppliedRule(r, "national", f"ks2workbook/rules/{NATIONAL_FILE}", parsed.name)
-        for r in parsed.rules
-    }
+    return {r.year: AppliedRule(r, "national", f"ks2workbook/rules/{NATIONAL_FILE}", parsed.name) for r in parsed.rules}
 
 
 def local_rules(path: str | Path | None) -> dict[int, AppliedRule]:
@@ -211,11 +200,7 @@ def rule_for(year: int, local_rule_file: str | Path | None = None) -> AppliedRul
     rules = all_rules(local_rule_file)
     if year not in rules or rules[year].rule.withdrawn:
         have = ", ".join(str(y) for y, r in rules.items() if not r.rule.withdrawn)
-        hint = (
-            ""
-            if local_rule_file
-            else "; pass a local rule file (e.g. rules/local_floor_example.yaml) to set one"
-        )
+        hint = "" if local_rule_file else "; pass a local rule file (e.g. rules/local_floor_example.yaml) to set one"
         raise NoDataError(
             f"no floor standard for {year}: there is no national floor after 2018 and no local "
             f"rule for it{hint}. "
