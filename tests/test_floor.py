@@ -370,3 +370,57 @@ def test_export_frame_and_headline():
     assert 0 < head["england_share_below"] < 5
     with pytest.raises(UnknownAreaError):
         floor.export_frame(8500, 2018)
+
+
+def test_export_writes_csv_and_xlsx(tmp_path):
+    import openpyxl
+    from ks2workbook import export
+
+    frame = floor.export_frame(936, 2018)
+    csv = export.write_table(frame, "csv", tmp_path / "floor.csv")
+    back = pd.read_csv(csv)
+    assert len(back) == len(frame) and (back["status"] == "below floor").sum() == 4
+    xlsx = export.write_table(frame, "xlsx", tmp_path / "floor.xlsx")
+    sheet = openpyxl.load_workbook(xlsx).active
+    assert sheet.max_row == len(frame) + 1 and sheet.cell(1, 1).value == "year"
+
+
+def test_sentences_stay_true():
+    head = floor.headline(343, 2016)
+    text = floor.headline_sentence(head, "North West")
+    assert f"**{head['below_floor']} of {head['assessed']}**" in text and "North West" in text
+    applied = floor_rules.rule_for(2024, LOCAL)
+    assert "local floor for 2024" in floor.rule_sentence(applied) and LOCAL in floor.rule_sentence(applied)
+    assert "no cohort-size check" in floor.rule_sentence(applied)
+
+
+@pytest.mark.slow
+def test_notebook_other_la_local_rule_and_no_rule_year(tmp_path):
+    import papermill
+    from ks2workbook.paths import notebooks_dir
+
+    out = tmp_path / "floor_343.ipynb"
+    papermill.execute_notebook(
+        str(notebooks_dir() / "floor.ipynb"),
+        str(out),
+        kernel_name="python3",
+        cwd=str(notebooks_dir()),
+        parameters={
+            "la_code": 343,
+            "year": 2024,
+            "persistence_years": 2,
+            "local_rule_file": "../rules/local_floor_example.yaml",
+        },
+        progress_bar=False,
+    )
+    text = out.read_text()
+    assert "local floor for 2024" in text and "Sefton" in text
+    with pytest.raises(papermill.PapermillExecutionError, match="no floor standard for 2019"):
+        papermill.execute_notebook(
+            str(notebooks_dir() / "floor.ipynb"),
+            str(tmp_path / "floor_2019.ipynb"),
+            kernel_name="python3",
+            cwd=str(notebooks_dir()),
+            parameters={"la_code": 343, "year": 2019},
+            progress_bar=False,
+        )

@@ -240,12 +240,17 @@ def evaluate(results: pd.DataFrame, applied: AppliedRule, schools: pd.DataFrame)
 
 
 def _key(local_rule_file: str | Path | None) -> str:
-    return str(local_rule_file) if local_rule_file else ""
+    """Cache key: the path plus its modification time, so an edited local rule file is re-read."""
+    if not local_rule_file:
+        return ""
+    path = Path(local_rule_file)
+    stamp = path.stat().st_mtime_ns if path.exists() else 0
+    return f"{local_rule_file}|{stamp}"
 
 
 @lru_cache(maxsize=32)
 def _school_floor_cached(year: int, local: str) -> pd.DataFrame:
-    applied = rule_for(year, local or None)
+    applied = rule_for(year, local.rsplit("|", 1)[0] or None)
     results = dataset.load("school_results")
     rows = results[results["year"] == year]
     if rows.empty:
@@ -723,7 +728,8 @@ def headline_sentence(head: dict[str, object], region: str | None) -> str:
         f"In {head['year']}, **{head['below_floor']} of {head['assessed']}** assessed schools in {head['la_name']} "
         f"were below the floor (**{fmt_pct(head['share_below'], 1)}**), against "
         f"{fmt_pct(head['england_share_below'], 1)} in England and {region_text}; {head['la_name']} is {rank_text}. "
-        f"{head['near_miss']} more were just over the line, and {head['not_assessable']} schools could not be "
+        f"{head['near_miss']} more {'was' if head['near_miss'] == 1 else 'were'} just over the line, and "
+        f"{head['not_assessable']} {'school' if head['not_assessable'] == 1 else 'schools'} could not be "
         "assessed (suppressed or missing figures, or a school we cannot type): they are counted neither above nor "
         "below the floor."
     )
