@@ -363,3 +363,31 @@ def test_notebook_runs_for_successor_council_with_custom_list(tmp_path):
         },
     )
     assert "Custom list" in markdown and "only one DfE list" in markdown
+
+
+def test_format_value_by_indicator_kind():
+    assert nb.format_value(RWM, 57.0) == "57%" and nb.format_value(RWM, 59.8, 1) == "59.8%"
+    assert nb.format_value("KS2R_Prog_VA", -0.95) == "-0.95"
+    assert nb.format_value("KS2R_AVG_Scaled_Score", 104.0) == "104"
+    assert nb.format_value(RWM, np.nan) == "–"  # missing is a dash, never 0%
+
+
+def test_significance_chart_marks_only_years_with_an_interval():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ci = pd.DataFrame(
+        {
+            "year": [2016, 2017, 2018],
+            "value": [-0.7, -1.0, 0.1],
+            "lower": [np.nan, -1.2, -0.1],
+            "upper": [np.nan, -0.8, 0.3],
+            "pupils": [np.nan, 2785.0, 3213.0],
+            "significance": ["no interval", "significantly below England", "not significantly different"],
+        }
+    )
+    ax = nb.plot_significance(ci, "test")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines["significantly below England"].get_xdata()) == [2017]
+    assert list(lines["no interval"].get_xdata()) == [2016]
+    assert "significantly above England" not in lines

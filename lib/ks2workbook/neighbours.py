@@ -882,3 +882,48 @@ def indicator_unit(indicator: str) -> str:
     if "Scaled" in indicator:
         return "Average scaled score (100 = expected)"
     return "% of pupils"
+
+
+def plot_significance(ci: pd.DataFrame, title: str, ax=None):
+    """An LA's progress scores from :func:`progress_ci` with their 95% intervals where one exists: a filled
+    triangle (up or down) marks a year significantly above or below England (0), a hollow circle a year that
+    is not significantly different or has no interval. Returns the axes."""
+    if ax is None:
+        _, ax = style.new_axes(title, "Year", "Progress score (England = 0)")
+    else:
+        ax.set_title(title, loc="left", fontsize=10)
+    ax.axhline(0, color=style.ROLE_COLOURS["england"], linewidth=1, linestyle=":", label="England (0)")
+    has = ci.dropna(subset=["lower", "upper"])
+    ax.errorbar(
+        has.year,
+        has.value,
+        yerr=[has.value - has.lower, has.upper - has.value],
+        fmt="none",
+        ecolor=style.ROLE_COLOURS["context"],
+        capsize=4,
+        label="95% interval",
+    )
+    markers = {
+        "significantly above England": ("^", style.ROLE_COLOURS["good"], "full"),
+        "significantly below England": ("v", style.ROLE_COLOURS["bad"], "full"),
+        "not significantly different": ("o", style.ROLE_COLOURS["la"], "none"),
+        "no interval": ("o", style.ROLE_COLOURS["context"], "none"),
+    }
+    for label, (marker, colour, fill) in markers.items():
+        part = ci[ci.significance == label]
+        if part.empty:
+            continue
+        ax.plot(
+            part.year,
+            part.value,
+            linestyle="none",
+            marker=marker,
+            markersize=9,
+            color=colour,
+            fillstyle=fill,
+            label=label,
+        )
+    years = sorted(set(int(y) for y in ci.year) | {2020, 2021}) if len(ci) else []
+    style.year_axis(ax, years)
+    style.shade_gap_years(ax, [y for y in (2020, 2021) if years and min(years) < y < max(years)])
+    return ax
