@@ -38,7 +38,7 @@ def test_export_la_indicators_xlsx(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    frame = pd.read_excel(out)
+    frame = pd.read_excel(out, engine="calamine")
     # DfE LAIT: England 2018 RWM expected standard 65%.
     assert frame.loc[frame.la_code == 970, "value"].item() == 65
 

@@ -125,7 +125,7 @@ def test_cache_rebuilds_when_raw_file_changes(scratch_root):
     first = dataset.load("areas")
     assert dataset.is_fresh("areas")
     codes = scratch_root / "data/raw/dfe_lait/reference/la_code_list.xlsx"
-    frame = pd.read_excel(codes)
+    frame = pd.read_excel(codes, engine="calamine")
     frame.loc[frame["LA Number"] == 831, "LA Name"] = "Derby City"
     frame.to_excel(codes, index=False)
     assert not dataset.is_fresh("areas")
