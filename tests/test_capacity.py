@@ -502,6 +502,23 @@ def test_cli_errors_are_workbook_errors(cli):
     assert isinstance(res.exception, ConfigError)
 
 
+def test_slider_values(proposed):
+    s = proposed.scenario
+    same = cap.evaluate(cap.apply_sliders(s, {"day_rate": 425, "fte": 4, "supplement": 8000, "core": 5}))
+    assert same.cost_total == pytest.approx(proposed.cost_total)  # the sliders start at the file's values
+    r = cap.evaluate(cap.apply_sliders(s, {"day_rate": 500, "fte": 5, "supplement": 0, "core": 6}))
+    # 5 FTE * 160 = 800 employed days; external days fall by 160 to 92 so supply stays at 892
+    assert r.days_supplied == 892
+    ext = r.lines.set_index("kind").loc["external"]
+    assert ext["days"] == 92 and ext["cost"] == 92 * 500
+    # no supplement on the SIPs nor on the manager (who was on the same £8k), so no supplement line
+    assert "supplement" not in set(r.lines["kind"])
+    assert r.cost_total == 5 * 79_000 + 92 * 500 + 79_000
+    assert r.days_needed == proposed.days_needed + 56  # one more core day for each of 56 schools
+    filled = cap.evaluate(cap.apply_sliders(s, {"fill": True, "day_rate": 425, "fte": 4}))
+    assert filled.balance == 0 and filled.days_supplied == proposed.days_needed
+
+
 def test_interactive_panel_builds(proposed):
     pytest.importorskip("ipywidgets")
     import matplotlib.pyplot as plt
@@ -528,3 +545,15 @@ def test_charts_draw_the_data(proposed, current):
     assert ax.get_yticklabels()[-1].get_text() == "LA-employed SIPs: salary per FTE"  # largest on top
     cap.plot_break_even(proposed)
     plt.close("all")
+
+
+def test_readings_under_tables(proposed, current):
+    # Derby Feb 2010: shortfall 100 at full-year rates in 2010-11; 156 after April 2011
+    assert cap.say_years(proposed) == (
+        "In 2010-11 (7 months under this scenario) the in-year gap is £11k against £100k at full-year rates; "
+        "by 2012-13 it is £156k a year."
+    )
+    assert "all 12 published figures are reproduced" in cap.say_check(proposed)
+    assert "264 + 448 = 712, not 674" in cap.say_check(current)
+    assert "adds £214k a year (£125k in 2010-11, a part year)" in cap.say_compare(proposed, current)
+    assert cap.say_sensitivity(cap.sensitivity(proposed)).count("swing") == 3

@@ -61,6 +61,7 @@ __all__ = [
     "plot_break_even",
     "plot_tornado",
     "interactive_panel",
+    "apply_sliders",
 ]
 
 #: Colours of the strands in charts (Okabe-Ito, in strand order: from most to least support).
@@ -923,6 +924,9 @@ def plot_days(results: Sequence[CapacityResult], ax=None):
     """Per scenario, two stacked bars: SIP days needed (by strand) and supplied (employed, external)."""
     if ax is None:
         _, ax = new_axes("SIP days a year: needed by the allocation vs supplied", "", "SIP days a year")
+    from matplotlib.transforms import blended_transform_factory
+
+    trans = blended_transform_factory(ax.transData, ax.transAxes)
     labels_done: set[str] = set()
     ticks, ticklabels = [], []
     for i, r in enumerate(results):
@@ -950,7 +954,8 @@ def plot_days(results: Sequence[CapacityResult], ax=None):
                 bottom += v
         ax.text(x_sup, bottom, fmt_int(bottom), ha="center", va="bottom", fontsize=9)
         ticks += [x_need, x_sup]
-        ticklabels += [f"needed\n{_short(r.name)}", f"supplied\n{_short(r.name)}"]
+        ticklabels += ["needed", "supplied"]
+        ax.text((x_need + x_sup) / 2, -0.11, r.label, transform=trans, ha="center", va="top", fontsize=9)
     ax.set_xticks(ticks)
     ax.set_xticklabels(ticklabels, fontsize=9)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
@@ -965,7 +970,7 @@ def plot_financial_years(result: CapacityResult, ax=None):
     """Per financial year: cost in year beside funding (stacked by line), with the in-year gap labelled."""
     if ax is None:
         _, ax = new_axes(
-            f"Cost, funding and gap per financial year: {_short(result.name, 50)}",
+            f"Cost, funding and gap per financial year\n{result.name}",
             "Financial year (April-March)",
             "£ a year",
         )
@@ -1027,10 +1032,11 @@ def plot_break_even(result: CapacityResult, ax=None, rates: tuple[float, float] 
     ax.axvline(r["external_day_rate"], color=ROLE_COLOURS["context"], lw=1)
     ax.text(
         r["external_day_rate"],
-        lo + (hi - lo) * 0.05,
+        lo + (hi - lo) * 0.97,
         f" current rate £{r['external_day_rate']:,.0f}",
         fontsize=9,
         color="#555555",
+        va="top",
     )
     ax.plot(
         [r["break_even_day_rate"]],
@@ -1041,7 +1047,7 @@ def plot_break_even(result: CapacityResult, ax=None, rates: tuple[float, float] 
     )
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
-    ax.legend(loc="upper left", fontsize=9)
+    ax.legend(loc="lower right", fontsize=9)
     return ax
 
 
@@ -1071,6 +1077,39 @@ def plot_tornado(sens: pd.DataFrame, ax=None, top: int = 10):
 # --------------------------------------------------------------------------------------------------------
 # Live sliders (JupyterLab only; papermill runs keep the static tables)
 # --------------------------------------------------------------------------------------------------------
+
+
+def apply_sliders(scenario: Scenario, values: dict[str, Any]) -> Scenario:
+    """The scenario with the slider values of :func:`interactive_panel` applied.
+
+    Keys: ``day_rate`` (first external line), ``fill`` (that line buys days to meet the demand), ``fte``
+    (first employed line; with ``fill`` off the external days give up or take on the difference),
+    ``supplement`` (per FTE on employed lines, and on management posts that had the same supplement),
+    ``core`` (core days) and ``extra:<strand>:<risk>`` (extra days).
+    """
+    scen = scenario
+    if "fte" in values and scen.supply.employed:
+        scen = with_fte(scen, float(values["fte"]), 0, hold_days=not values.get("fill", False))
+    changes: dict[tuple, Any] = {}
+    if "day_rate" in values and scen.supply.external:
+        changes[("supply", "external", 0, "day_rate")] = float(values["day_rate"])
+        if values.get("fill"):
+            changes[("supply", "external", 0, "days")] = TO_MEET_DEMAND
+    if "supplement" in values:
+        for i in range(len(scen.supply.employed)):
+            changes[("supply", "employed", i, "market_supplement")] = float(values["supplement"])
+        # management posts on the same supplement as the employed SIPs follow it (Derby's "x5" = 4 SIPs + manager)
+        same = scenario.supply.employed[0].market_supplement if scenario.supply.employed else 0.0
+        for i, m in enumerate(scen.supply.management):
+            if same and m.market_supplement == same:
+                changes[("supply", "management", i, "market_supplement")] = float(values["supplement"])
+    if "core" in values:
+        changes[("allocation", "core_days")] = float(values["core"])
+    for key, value in values.items():
+        if key.startswith("extra:"):
+            _, strand, risk = key.split(":")
+            changes[("allocation", "extra_days", strand, risk)] = float(value)
+    return modified(scen, changes) if changes else scen
 
 
 def interactive_panel(result: CapacityResult, vs: CapacityResult | None = None):
@@ -1113,7 +1152,7 @@ def interactive_panel(result: CapacityResult, vs: CapacityResult | None = None):
             style=style,
             layout=layout,
         )
-        supp = e0.market_supplement or max((m.market_supplement for m in s.supply.management), default=0.0)
+        supp = e0.market_supplement
         controls["supplement"] = w.IntSlider(
             value=int(supp),
             min=0,
@@ -1147,28 +1186,8 @@ def interactive_panel(result: CapacityResult, vs: CapacityResult | None = None):
     out = w.Output()
 
     def update(**values: Any) -> None:
-        changes: dict[tuple, Any] = {}
-        scen = s
         try:
-            if "fte" in values:
-                scen = with_fte(scen, values["fte"], 0, hold_days=not values.get("fill", False))
-            if "day_rate" in values:
-                changes[("supply", "external", 0, "day_rate")] = float(values["day_rate"])
-                if values.get("fill"):
-                    changes[("supply", "external", 0, "days")] = TO_MEET_DEMAND
-            if "supplement" in values:
-                for i in range(len(scen.supply.employed)):
-                    changes[("supply", "employed", i, "market_supplement")] = float(values["supplement"])
-                for i, m in enumerate(scen.supply.management):
-                    if m.market_supplement or i == 0:
-                        changes[("supply", "management", i, "market_supplement")] = float(values["supplement"])
-            changes[("allocation", "core_days")] = float(values["core"])
-            for k, v in values.items():
-                if k.startswith("extra:"):
-                    _, strand, risk = k.split(":")
-                    changes[("allocation", "extra_days", strand, risk)] = float(v)
-            scen = modified(scen, changes)
-            r = evaluate(scen, baseline=baseline)
+            r = evaluate(apply_sliders(s, values), baseline=baseline)
         except ConfigError as exc:
             with out:
                 out.clear_output(wait=True)
@@ -1187,3 +1206,94 @@ def interactive_panel(result: CapacityResult, vs: CapacityResult | None = None):
 
     ui = w.interactive_output(update, controls)
     return w.VBox([*controls.values(), out, ui])
+
+
+# --------------------------------------------------------------------------------------------------------
+# One-line readings of the tables and charts (the notebook prints them under each)
+# --------------------------------------------------------------------------------------------------------
+
+
+def say_cost(result: CapacityResult) -> str:
+    per_day = result.cost_total / result.days_supplied if result.days_supplied else np.nan
+    text = (
+        f"{result.name}: {fmt_gbp_k(result.cost_total)} a year for {fmt_int(result.days_supplied)} SIP days "
+        f"supplied, £{per_day:,.0f} per day delivered with every overhead counted."
+    )
+    if result.baseline is not None:
+        text += (
+            f" That is {fmt_gbp_k(result.cost_total - result.baseline.cost_total)} more than {result.baseline.name}."
+        )
+    return text
+
+
+def say_check(result: CapacityResult) -> str:
+    check = published_check(result)
+    if check.empty:
+        return f"{result.name}: no published figures to check."
+    bad = check[~check["agrees"]]
+    if bad.empty:
+        return f"{result.name}: all {len(check)} published figures are reproduced (days exactly, money to £1k)."
+    return (
+        f"{result.name}: {len(check) - len(bad)} of {len(check)} published figures are reproduced; "
+        + "; ".join(f"{r.figure}: {r.comment or 'differs'}" for r in bad.itertuples())
+        + "."
+    )
+
+
+def say_days(results: Sequence[CapacityResult]) -> str:
+    parts = []
+    for r in results:
+        word = "slack" if r.balance >= 0 else "a shortfall"
+        parts.append(
+            f"{r.name} needs {fmt_int(r.days_needed)} SIP days and supplies {fmt_int(r.days_supplied)} "
+            f"({word} of {fmt_int(abs(r.balance))})"
+        )
+    return "; ".join(parts) + ". Slack is time for schools outside the allocation (secondary, special) and other work."
+
+
+def say_years(result: CapacityResult) -> str:
+    y = result.years
+    first = y.iloc[0]
+    text = (
+        f"In {first['fy']} ({first['months']:g} months under this scenario) the in-year gap is "
+        f"{fmt_gbp_k(first['gap'])}"
+    )
+    if first["months"] < 12 - 1e-9:
+        text += f" against {fmt_gbp_k(first['gap_full_year'])} at full-year rates"
+    last = y.iloc[-1]
+    text += f"; by {last['fy']} it is {fmt_gbp_k(last['gap'])} a year."
+    return text.replace("gap is -", "surplus is ").replace("it is -", "it is a surplus of ")
+
+
+def say_compare(a: CapacityResult, b: CapacityResult) -> str:
+    comp = compare(a, b).iloc[:-1].sort_values("change", key=abs, ascending=False)
+    top = comp.iloc[0]
+    years = compare_years(a, b)
+    return (
+        f"Moving from {b.name} to {a.name} adds {fmt_gbp_k(a.cost_total - b.cost_total)} a year "
+        f"({fmt_gbp_k(years['additional cost in year'].iloc[0])} in {years['financial year'].iloc[0]}, a part "
+        f"year); the largest change is {top['line']} ({fmt_gbp_k(top['change'])})."
+    )
+
+
+def say_sensitivity(sens: pd.DataFrame) -> str:
+    if sens.empty:
+        return "No input moves the gap."
+    top = sens.head(3)
+    items = ", ".join(f"{r.input} ({fmt_gbp_k(r.swing)} swing)" for r in top.itertuples())
+    return f"The inputs that move the {METRIC_LABELS[sens.attrs['metric']]} most: {items}."
+
+
+def say_strands(result: CapacityResult) -> str:
+    t = cost_by_strand(result)
+    t = t[t["schools"].notna() & (t["schools"] > 0)]
+    if t.empty:
+        return "No schools entered."
+    hi, lo = t.loc[t["cost per school"].idxmax()], t.loc[t["cost per school"].idxmin()]
+    text = (
+        f"A school in '{hi['strand']}' costs {fmt_gbp_k(hi['cost per school'])} a year in SIP time, one in "
+        f"'{lo['strand']}' {fmt_gbp_k(lo['cost per school'])}."
+    )
+    if t["cost per pupil"].isna().all():
+        text += " Add pupils per strand to the scenario file for the cost per pupil."
+    return text
