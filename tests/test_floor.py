@@ -243,6 +243,13 @@ def test_eligibility_rules():
     ]
 
 
+def test_blank_row_is_a_school_without_ks2_pupils():
+    blank = {"cohort": np.nan, "rwm_exp": np.nan, "read_prog": np.nan, "writ_prog": np.nan, "mat_prog": np.nan}
+    out = _eval(2017, [{"urn": 1, **blank}, {"urn": 2, **blank, "cohort": 25.0}])
+    assert list(out["status"].astype(str)) == ["not eligible", "not assessable"]
+    assert out["reason"].iloc[0].startswith("no KS2 results published")
+
+
 def test_near_miss():
     out = _eval(
         2017,

@@ -169,6 +169,13 @@ def evaluate(results: pd.DataFrame, applied: AppliedRule, schools: pd.DataFrame)
             "not eligible",
             "closed before September of the test year",
         )
+    # A blank row (no cohort and none of the rule's measures) is a school with no pupils at the end of KS2 that
+    # year (a new free school or academy, a school that has just reopened under a new URN): the DfE leaves the
+    # whole row blank, unlike a suppressed small cohort, which keeps its cohort size.
+    blank = frame[[c for c in rule.measures if c in frame]].isna().all(axis=1)
+    if "cohort" in frame:
+        blank &= frame["cohort"].isna()
+    mark(blank, "not eligible", "no KS2 results published (no pupils at the end of KS2)")
     if elig.min_cohort is not None:
         cohort = out["cohort"]
         mark(cohort.isna(), "not assessable", "cohort size not published")
@@ -220,7 +227,9 @@ def evaluate(results: pd.DataFrame, applied: AppliedRule, schools: pd.DataFrame)
         pd.Series([f"missing or suppressed: {m}" for m in missing], index=frame.index),
     )
     below_s = pd.Series(below, index=frame.index)
-    mark(below_s, "below floor", "fails attainment and progress tests")
+    mark(
+        below_s, "below floor", "fails attainment and progress tests" if rule.progress else "fails the attainment test"
+    )
     mark(~below_s, "above floor", "")
     out["status"] = pd.Categorical(status, categories=STATUSES)
     out["reason"] = reason
