@@ -220,14 +220,10 @@ class RiskModel:
         )
 
 
-def fit(
-    train: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD, fit_pair: tuple[int, int] = (0, 0)
-) -> RiskModel:
+def fit(train: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD, fit_pair: tuple[int, int] = (0, 0)) -> RiskModel:
     """Fit the logistic model on a frame with :data:`FEATURES` and ``below_next`` (True/False)."""
     if train["below_next"].nunique() < 2:
-        raise WorkbookError(
-            "cannot fit the risk model: every school in the fitting years has the same outcome"
-        )
+        raise WorkbookError("cannot fit the risk model: every school in the fitting years has the same outcome")
     x = _fill(train)
     scale = x.std()
     used = [c for c in FEATURES if scale[c] > 1e-9]
@@ -390,10 +386,7 @@ def explain(model: RiskModel, frame: pd.DataFrame, top: int = 3) -> pd.Series:
     """
     contrib = model.contributions(frame)
     grouped = pd.DataFrame(
-        {
-            g: contrib[[f for f in feats if f in contrib.columns]].sum(axis=1)
-            for g, feats in REASON_GROUPS.items()
-        }
+        {g: contrib[[f for f in feats if f in contrib.columns]].sum(axis=1) for g, feats in REASON_GROUPS.items()}
     )
     reasons = []
     for urn, row in grouped.iterrows():
@@ -436,6 +429,14 @@ def school_risk(
         "reasons",
     ]
     return out.loc[:, cols].reset_index(drop=True)
+
+
+def unlinked(la_code: int | str, year: int) -> pd.DataFrame:
+    """The LA's schools with a result in ``year`` but no URN (2024-25 names not matched): not scored, listed."""
+    area = areas.require_la(la_code)
+    results = dataset.load("school_results")
+    rows = results[(results["year"] == year) & (results["la_code"] == area.code) & results["urn"].isna()]
+    return rows.loc[:, ["school_name", "rwm_exp"]].sort_values("school_name").reset_index(drop=True)
 
 
 def export_frame(la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:

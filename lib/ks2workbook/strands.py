@@ -220,6 +220,12 @@ def school_inputs(year: int, rules: StrandRules, local_floor_file: str | Path | 
     frame.index.name = "urn"
     s = rules.strands
     frame["below_floor"], basis = below_floor_flags(year, s.below_floor, frame["rwm_exp"], local_floor_file)
+    rwm_text = frame["rwm_exp"].map("{:.0f}%".format)
+    if basis.startswith("no floor rule"):
+        line = s.below_floor.attainment_below_when_no_floor
+        frame["floor_why"] = "RWM " + rwm_text + f" below the {line:g}% line (no floor rule for {year})"
+    else:
+        frame["floor_why"] = f"below the {year} floor standard (RWM " + rwm_text + ")"
     frame.attrs["floor_basis"] = basis
     prog = _latest_progress(results, year, s.maximising_progress.progress_max_age).reindex(frame.index)
     frame = frame.join(prog)
@@ -259,14 +265,16 @@ def assign_frame(frame: pd.DataFrame, rules: StrandRules) -> pd.DataFrame:
     bf = s.below_floor
     floor_hit = frame["below_floor"].to_numpy(dtype=bool) if bf.below_floor else np.zeros(n, bool)
     grade_hit = np.isin(grade, bf.ofsted_grades)
-    text = pd.Series(
-        np.where(floor_hit, "below the floor (RWM " + frame["rwm_exp"].map("{:.0f}%".format) + ")", ""),
-        index=frame.index,
+    floor_why = (
+        frame["floor_why"]
+        if "floor_why" in frame
+        else "below the floor (RWM " + frame["rwm_exp"].map("{:.0f}%".format) + ")"
     )
-    ofsted_text = pd.Series(
-        np.where(grade_hit, "Ofsted grade " + pd.Series(grade, index=frame.index).map("{:.0f}".format), ""),
-        index=frame.index,
+    text = pd.Series(np.where(floor_hit, floor_why, ""), index=frame.index)
+    ofsted_text = pd.Series(grade, index=frame.index).map(
+        lambda g: f"Ofsted {ofsted.GRADE_LABELS.get(int(g), '')} (grade {g:.0f}) in force" if g > 0 else ""
     )
+    ofsted_text = ofsted_text.where(grade_hit, "")
     take(floor_hit | grade_hit, "below_floor", (text + np.where(floor_hit & grade_hit, "; ", "") + ofsted_text))
 
     # 2. maximising progress
