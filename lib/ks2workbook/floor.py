@@ -173,8 +173,10 @@ def evaluate(results: pd.DataFrame, applied: AppliedRule, schools: pd.DataFrame)
     # year (a new free school or academy, a school that has just reopened under a new URN): the DfE leaves the
     # whole row blank, unlike a suppressed small cohort, which keeps its cohort size.
     blank = frame[[c for c in rule.measures if c in frame]].isna().all(axis=1)
-    if "cohort" in frame:
-        blank &= frame["cohort"].isna()
+    # Only where the year's data carry cohort sizes (2016-2018): in 2023-2025 no cohort is published, so a blank
+    # row there may be a suppressed school and stays "not assessable".
+    has_cohort = "cohort" in frame and bool(frame["cohort"].notna().any())
+    blank &= frame["cohort"].isna() if has_cohort else False
     mark(blank, "not eligible", "no KS2 results published (no pupils at the end of KS2)")
     if elig.min_cohort is not None:
         cohort = out["cohort"]
