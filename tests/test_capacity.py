@@ -423,16 +423,16 @@ def test_strand_counts_from_analysis(tmp_path, monkeypatch):
     write(tmp_path, "old.yaml", BASELINE_YAML)
     path = write(tmp_path, "fa.yaml", text)
     monkeypatch.setitem(sys.modules, "ks2workbook.strands", None)  # the strands module is not there
-    with pytest.raises(ConfigError, match="enter the number of schools per strand"):
+    with pytest.raises(ConfigError, match=r"fa.yaml: line \d+: schools: from_analysis is not available"):
         load_scenario(path, year=2025)
     with pytest.raises(ConfigError, match="needs an LA code and a year"):
         load_scenario(path)
 
-    class FakeStrands:
+    class FakeStrands:  # the strands module's API: headline(la_code, year) -> counts per strand plus "all"
         @staticmethod
-        def strand_counts(la_code, year):
+        def headline(la_code, year):
             assert (la_code, year) == (831, 2025)
-            return {"below_floor": 15, "great": 2}
+            return {"below_floor": 15, "great": 2, "all": 17}
 
     monkeypatch.setitem(sys.modules, "ks2workbook.strands", FakeStrands)
     monkeypatch.setattr("ks2workbook.strands", FakeStrands, raising=False)

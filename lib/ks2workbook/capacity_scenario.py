@@ -29,7 +29,7 @@ from pydantic import (
     field_validator,
 )
 
-from .errors import ConfigError
+from .errors import ConfigError, WorkbookError
 from .paths import scenarios_dir
 
 # --------------------------------------------------------------------------------------------------------
@@ -405,10 +405,8 @@ def resolve_scenario_path(path: str | Path, relative_to: Path | None = None) -> 
 
 
 def strand_counts_from_analysis(la_code: int | None, year: int | None) -> dict[str, int]:
-    """Schools per strand from the strand analysis (``schools: from_analysis``).
-
-    Contract for the strands module: ``ks2workbook.strands.strand_counts(la_code, year) -> {strand key: n}``
-    with the keys of :data:`STRANDS`. Until that module exists, this raises a clear error.
+    """Schools per strand from the strand analysis (``schools: from_analysis``), via
+    ``ks2workbook.strands.headline(la_code, year)`` (keys of :data:`STRANDS`, plus ``all``, which is dropped).
     """
     if la_code is None or year is None:
         raise ConfigError(
@@ -417,13 +415,17 @@ def strand_counts_from_analysis(la_code: int | None, year: int | None) -> dict[s
     try:
         from . import strands  # type: ignore[attr-defined]
 
-        counts = strands.strand_counts(la_code, year)
+        count = getattr(strands, "strand_counts", None) or strands.headline
     except (ImportError, AttributeError):
         raise ConfigError(
-            f"schools: {FROM_ANALYSIS} is not available yet (the strand analysis module is not installed); "
+            f"schools: {FROM_ANALYSIS} is not available (the strand analysis module is not installed); "
             "enter the number of schools per strand"
         ) from None
-    return {str(k): int(v) for k, v in dict(counts).items()}
+    try:
+        counts = count(la_code, year)
+    except WorkbookError as exc:
+        raise ConfigError(f"schools: {FROM_ANALYSIS} for LA {la_code}, {year}: {exc}") from None
+    return {str(k): int(v) for k, v in dict(counts).items() if k in STRANDS}
 
 
 def load_scenario(path: str | Path, *, la_code: int | None = None, year: int | None = None) -> Scenario:
@@ -445,7 +447,10 @@ def load_scenario(path: str | Path, *, la_code: int | None = None, year: int | N
     schools_source = "entered"
     if data.get("schools") == FROM_ANALYSIS:
         la = la_code if la_code is not None else data.get("la_code")
-        data = {**data, "schools": strand_counts_from_analysis(la, year)}
+        try:
+            data = {**data, "schools": strand_counts_from_analysis(la, year)}
+        except ConfigError as exc:
+            raise ConfigError(f"{shown}: line {lines.get(('schools',), 1)}: {exc}") from None
         schools_source = f"strand analysis, LA {la}, {year}"
 
     try:
