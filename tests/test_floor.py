@@ -356,6 +356,19 @@ def test_derived_confidence_limits_agree_with_published():
     assert (val["flag_agreement_pct"] >= 98.5).all()
 
 
+def test_2018_significance_condition_changes_no_verdict():
+    """Finding stated in the notebook: every 2018 school failing attainment and exactly one progress bar is also
+    significantly below 0 in that subject (published or derived limits), so the 2018 condition moves no school."""
+    t = floor.school_floor(2018)
+    e = t[t["status"].isin(["below floor", "above floor"])]
+    bars = {"read_prog": -5, "writ_prog": -7, "mat_prog": -5}
+    fails = pd.concat([e[m] < b for m, b in bars.items()], axis=1)
+    sig = pd.concat([(e[m] < b) & (e[f"{m}_upper"] < 0) for m, b in bars.items()], axis=1).any(axis=1)
+    single = e["fails_attainment"].astype(bool) & (fails.sum(axis=1) == 1)
+    assert single.sum() > 200
+    assert (single & ~sig).sum() == 0
+
+
 def test_local_rule_on_2023_to_2025():
     for year in (2023, 2024, 2025):
         t = floor.school_floor(year, 850, LOCAL)
