@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from ks2workbook import floor, floor_rules
-from ks2workbook.errors import ConfigError, NoDataError, UnknownAreaError
+from ks2workbook.errors import ConfigError, NoDataError, UnknownAreaError, WorkbookError
 
 LOCAL = "rules/local_floor_example.yaml"
 
@@ -84,6 +84,7 @@ def test_local_rule_covers_2022_2025_and_names_its_file():
     assert applied.kind == "local" and applied.file == LOCAL
     assert applied.rule.progress is None and applied.rule.attainment.below == 65
     assert "local rule for 2024" in applied.description and LOCAL in applied.description
+    assert floor_rules.rule_for("2018").rule.year == 2018  # the command line passes strings
 
 
 def test_year_without_floor_gives_clear_message():
@@ -293,6 +294,8 @@ def test_persistence_counts_consecutive_evaluated_years():
     assert list(floor.persistence(hist, 2018, n=3)["urn"]) == [1]
     with pytest.raises(NoDataError, match="not an evaluated floor year"):
         floor.persistence(hist, 2019, n=2)
+    with pytest.raises(WorkbookError, match="at least 1"):
+        floor.persistence(hist, 2018, n=0)
 
 
 def test_league_ranks_ties_share_lowest_rank_and_flags():

@@ -41,7 +41,7 @@ import pandas as pd
 
 from . import areas as areas_mod
 from . import dataset
-from .errors import NoDataError
+from .errors import NoDataError, WorkbookError
 from .floor_rules import AppliedRule, FloorRule, all_rules, rule_for
 from .values import safe_share
 
@@ -320,7 +320,7 @@ def persistence(history: pd.DataFrame, year: int, n: int = 3) -> pd.DataFrame:
     ``years_below`` (total over all evaluated years up to ``year``) and ``run_years`` (e.g. "2016-2018").
     """
     if n < 1:
-        raise ValueError("persistence_years must be at least 1")
+        raise WorkbookError(f"persistence_years must be a whole number of years, at least 1 (got {n})")
     years = sorted(y for y in history["year"].unique() if y <= year)
     if year not in years:
         raise NoDataError(f"{year} is not an evaluated floor year here; evaluated years: {years}")

@@ -197,6 +197,10 @@ def all_rules(local_rule_file: str | Path | None = None) -> dict[int, AppliedRul
 
 def rule_for(year: int, local_rule_file: str | Path | None = None) -> AppliedRule:
     """The rule applied in ``year``, or :class:`NoDataError` saying which years have one."""
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise NoDataError(f"year {year!r} is not a year (give e.g. 2018)") from None
     rules = all_rules(local_rule_file)
     if year not in rules or rules[year].rule.withdrawn:
         have = ", ".join(str(y) for y, r in rules.items() if not r.rule.withdrawn)
