@@ -4,15 +4,15 @@ Grades: 1 Outstanding, 2 Good, 3 Requires improvement ("Satisfactory" before Sep
 (an "Ofsted category": special measures or serious weaknesses). Inspections from September 2024 give **no
 overall grade** (Ofsted stopped single-word judgements): such a school is shown as "No overall grade
 (inspected from Sept 2024)", a category of its own, never as missing data; its last overall grade, where we
-hold one, is shown beside it. Schools are those with a KS2 result in the year (the schools the strands and the
-risk list cover); a school with no inspection on file is "No inspection on file".
+hold one, is shown beside it. Schools are the state-funded mainstream schools with a KS2 result in the year (those the
+strands and the risk list cover); a school with no inspection on file is "No inspection on file".
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from . import areas, dataset
+from . import areas, dataset, risk
 from .errors import NoDataError
 from .values import safe_share
 
@@ -65,7 +65,8 @@ def _ks2_schools(year: int) -> pd.DataFrame:
         have = sorted(int(y) for y in results["year"].unique())
         raise NoDataError(f"no school-level KS2 results for {year}; years with data: {have}")
     rows = rows.drop_duplicates("urn").loc[:, ["urn", "la_code", "school_name"]]
-    return rows.assign(urn=rows["urn"].astype("int64"))
+    rows = rows.assign(urn=rows["urn"].astype("int64"))
+    return rows[~rows["urn"].isin(risk.not_mainstream_urns())]
 
 
 def school_grades(la_code: int | str | None, year: int, as_of: str | None = None) -> pd.DataFrame:

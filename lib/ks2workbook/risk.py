@@ -74,6 +74,13 @@ def national_rwm() -> pd.Series:
     return rows.set_index("year")["value"].dropna().sort_index()
 
 
+def not_mainstream_urns() -> pd.Index:
+    """URNs the school list marks as not state-funded mainstream (special schools, independent schools): the
+    floor, the strands and this model are for mainstream primaries. Schools the list does not know are kept."""
+    schools = dataset.load("schools")
+    return pd.Index(schools.loc[~schools["is_mainstream_state"], "urn"].astype("int64"))
+
+
 def _census_context(census: pd.DataFrame, year: int) -> pd.DataFrame:
     """Per URN the census row nearest ``year`` (ties to the earlier year): pupils, % FSM, % EAL."""
     frame = census.loc[:, ["urn", "year", "pupils", "pct_fsm", "pct_eal"]].copy()
@@ -126,6 +133,7 @@ def features(
     if national_change is None:
         national_change = float(nat[year + 1] - nat[year]) if (year + 1) in nat.index else 0.0
     now = results[(results["year"] == year)].dropna(subset=["urn", "rwm_exp"])
+    now = now[~now["urn"].astype("int64").isin(not_mainstream_urns())]
     now = now.drop_duplicates("urn").set_index("urn")
     out = pd.DataFrame(index=now.index)
     out["la_code"] = now["la_code"]
@@ -436,6 +444,7 @@ def unlinked(la_code: int | str, year: int) -> pd.DataFrame:
     area = areas.require_la(la_code)
     results = dataset.load("school_results")
     rows = results[(results["year"] == year) & (results["la_code"] == area.code) & results["urn"].isna()]
+    rows = rows.dropna(subset=["rwm_exp"])
     return rows.loc[:, ["school_name", "rwm_exp"]].sort_values("school_name").reset_index(drop=True)
 
 

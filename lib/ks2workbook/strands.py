@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import areas, dataset, floor, ofsted
+from . import areas, dataset, floor, ofsted, risk
 from .capacity import STRANDS
 from .errors import ConfigError, NoDataError
 from .paths import project_root, rules_dir
@@ -216,6 +216,7 @@ def school_inputs(year: int, rules: StrandRules, local_floor_file: str | Path | 
         have = sorted(int(y) for y in results.dropna(subset=["rwm_exp"])["year"].unique())
         raise NoDataError(f"no school-level RWM results for {year}; years with them: {have}")
     now = now.dropna(subset=["rwm_exp"])
+    now = now[~now["urn"].astype("int64").isin(risk.not_mainstream_urns())]
     frame = now.set_index(now["urn"].astype("int64")).loc[:, ["la_code", "school_name", "rwm_exp"]]
     frame.index.name = "urn"
     s = rules.strands
