@@ -315,6 +315,9 @@ def test_la_summary_adds_up_to_england():
     las = s[s["kind"] == "la"]
     assert las["below_floor"].sum() == eng["below_floor"]  # no school below the floor left unplaced
     assert s[s["kind"] == "region"]["below_floor"].sum() == eng["below_floor"]
+    regions = s[s["kind"] == "region"]
+    assert regions["code"].notna().all() and len(regions) == 10  # Inner and Outer London apart, as LAIT
+    assert (s["eligible"] >= s["assessed"]).all()
     assert eng["share_below"] == pytest.approx(eng["below_floor"] / eng["assessed"] * 100)
 
 

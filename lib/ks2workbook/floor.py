@@ -362,6 +362,10 @@ def _summarise(table: pd.DataFrame, by: pd.Series | None) -> pd.DataFrame:
             "not_eligible": counts["not eligible"],
         }
     )
+    # Eligible = passed every eligibility check: assessed, plus not assessable only for a missing measure.
+    missing_measure = (table["status"] == "not assessable") & table["reason"].str.startswith("missing")
+    grouper = by if by is not None else pd.Series("England", index=table.index)
+    out.insert(0, "eligible", out["assessed"] + missing_measure.groupby(grouper).sum().reindex(out.index, fill_value=0))
     out["share_below"] = [safe_share(b, a) for b, a in zip(out["below_floor"], out["assessed"], strict=True)]
     return out
 
@@ -380,11 +384,13 @@ def la_summary(year: int, local_rule_file: str | Path | None = None) -> pd.DataF
     by_la["name"] = by_la["code"].map(names["la_name"])
     by_la["region"] = by_la["code"].map(names["region"])
     by_la["kind"] = "la"
-    region_of = table["la_code"].map(names["region"])
-    by_region = _summarise(table[region_of.notna()], region_of.dropna()).reset_index()
-    by_region.columns = ["name", *by_region.columns[1:]]
-    region_codes = area[area["kind"] == "region"].set_index("region")["la_code"]
-    by_region["code"] = by_region["name"].map(region_codes).astype("Int64")
+    # Regions by the LAs' region code (LAIT names them differently: "Inner London" vs "London (Inner)").
+    region_of = table["la_code"].map(names["region_code"])
+    by_region = _summarise(table[region_of.notna()], region_of.dropna().astype(int)).reset_index()
+    by_region.columns = ["code", *by_region.columns[1:]]
+    region_names = las.drop_duplicates("region_code").set_index("region_code")["region"]
+    by_region["name"] = by_region["code"].map(region_names)
+    by_region["code"] = by_region["code"].astype("Int64")
     by_region["region"], by_region["kind"] = by_region["name"], "region"
     eng = _summarise(table, None).reset_index(drop=True)
     eng["name"], eng["code"], eng["region"], eng["kind"] = "England", dataset.ENGLAND, None, "england"
@@ -393,6 +399,7 @@ def la_summary(year: int, local_rule_file: str | Path | None = None) -> pd.DataF
         "name",
         "kind",
         "region",
+        "eligible",
         "assessed",
         "below_floor",
         "share_below",
@@ -401,7 +408,7 @@ def la_summary(year: int, local_rule_file: str | Path | None = None) -> pd.DataF
         "not_eligible",
     ]
     out = pd.concat([by_la[cols], by_region[cols], eng[cols]], ignore_index=True)
-    for c in ("assessed", "below_floor", "near_miss", "not_assessable", "not_eligible"):
+    for c in ("eligible", "assessed", "below_floor", "near_miss", "not_assessable", "not_eligible"):
         out[c] = out[c].astype(int)
     out["code"] = out["code"].astype("Int64")
     out["year"] = year
@@ -628,6 +635,7 @@ def headline(
         "rule": applied.rule.label,
         "rule_kind": applied.kind,
         "rule_file": applied.file,
+        "eligible": int(me["eligible"]),
         "assessed": int(me["assessed"]),
         "below_floor": int(me["below_floor"]),
         "share_below": float(me["share_below"]),
