@@ -102,36 +102,64 @@ def summary():
     return risk.backtest_summary()
 
 
-def _row(summary, test, method, national="assumed 0"):
-    rows = summary[(summary["test"] == test) & (summary["method"] == method)]
+FIRST = "2016->2017"  # fit pairs
+ACROSS_COVID = "2017->2018"
+LATEST = "2023->2024"
+POOLED = "2017->2018 + 2023->2024"
+
+
+def _row(summary, fit, test, method, national="assumed 0"):
+    rows = summary[(summary["fit"] == fit) & (summary["test"] == test) & (summary["method"] == method)]
     if method == "model":
         rows = rows[rows["national_change"].str.startswith(national)]
     assert len(rows) == 1
     return rows.iloc[0]
 
 
-@pytest.mark.parametrize("test_pair", ["2017->2018", "2024->2025"])
-def test_backtest_beats_both_baselines_on_brier_and_auc(summary, test_pair):
-    model = _row(summary, test_pair, "model")
-    for base in ("same_as_this_year", "within_5_points"):
-        assert model["brier"] < _row(summary, test_pair, base)["brier"] - 0.05
-        assert model["auc"] > _row(summary, test_pair, base)["auc"]
+@pytest.mark.parametrize(
+    "fit,test", [(FIRST, "2017->2018"), (ACROSS_COVID, "2023->2024"), (LATEST, "2024->2025"), (POOLED, "2024->2025")]
+)
+def test_backtest_beats_both_baselines_on_brier_and_auc(summary, fit, test):
+    for national in ("assumed 0", "published"):
+        model = _row(summary, fit, test, "model", national)
+        for base in ("same_as_this_year", "within_5_points"):
+            assert model["brier"] < _row(summary, fit, test, base)["brier"] - 0.05
+            assert model["auc"] > _row(summary, fit, test, base)["auc"]
 
 
 def test_backtest_figures_recomputed(summary):
     # Figures reported in the README (recomputed here from the shipped data; 3 decimals).
-    assert _row(summary, "2017->2018", "model")["brier"] == pytest.approx(0.189, abs=0.002)
-    assert _row(summary, "2017->2018", "model", "published")["brier"] == pytest.approx(0.184, abs=0.002)
-    assert _row(summary, "2017->2018", "same_as_this_year")["brier"] == pytest.approx(0.292, abs=0.002)
-    assert _row(summary, "2017->2018", "within_5_points")["brier"] == pytest.approx(0.333, abs=0.002)
-    assert _row(summary, "2024->2025", "model")["brier"] == pytest.approx(0.175, abs=0.002)
-    assert _row(summary, "2024->2025", "model", "published")["brier"] == pytest.approx(0.173, abs=0.002)
-    assert _row(summary, "2024->2025", "same_as_this_year")["brier"] == pytest.approx(0.270, abs=0.002)
+    assert _row(summary, FIRST, "2017->2018", "model")["brier"] == pytest.approx(0.189, abs=0.002)
+    assert _row(summary, FIRST, "2017->2018", "model", "published")["brier"] == pytest.approx(0.184, abs=0.002)
+    assert _row(summary, FIRST, "2017->2018", "same_as_this_year")["brier"] == pytest.approx(0.292, abs=0.002)
+    assert _row(summary, FIRST, "2017->2018", "within_5_points")["brier"] == pytest.approx(0.333, abs=0.002)
+    assert _row(summary, ACROSS_COVID, "2023->2024", "model")["brier"] == pytest.approx(0.174, abs=0.002)
+    assert _row(summary, LATEST, "2024->2025", "model")["brier"] == pytest.approx(0.175, abs=0.002)
+    assert _row(summary, POOLED, "2024->2025", "model", "published")["brier"] == pytest.approx(0.171, abs=0.002)
+    assert _row(summary, LATEST, "2024->2025", "same_as_this_year")["brier"] == pytest.approx(0.270, abs=0.002)
 
 
-def test_backtest_calibration_2024_to_2025_given_the_national_change(summary):
-    # Held-out 2024->2025, national change as published (+2): every decile within 5 points.
-    assert _row(summary, "2024->2025", "model", "published")["max_decile_error_pts"] < 5
+def test_backtest_calibration(summary):
+    # Within 5 points in every decile: 2017->2018 fitted, 2023->2024 tested (either national assumption) and
+    # 2024->2025 tested given the published national change.
+    assert _row(summary, ACROSS_COVID, "2023->2024", "model")["max_decile_error_pts"] < 5
+    assert _row(summary, ACROSS_COVID, "2023->2024", "model", "published")["max_decile_error_pts"] < 5
+    assert _row(summary, LATEST, "2024->2025", "model", "published")["max_decile_error_pts"] < 5
+    assert _row(summary, POOLED, "2024->2025", "model", "published")["max_decile_error_pts"] < 5
+    # Known shortfall, pinned so a change is noticed: fitted on 2016->2017 (first year of the new tests) the
+    # model over-predicts 2017->2018 by up to about 10 points a decile even given the national change.
+    assert 8 < _row(summary, FIRST, "2017->2018", "model", "published")["max_decile_error_pts"] < 12
+
+
+def test_backtest_refuses_to_fit_on_later_years():
+    with pytest.raises(risk.WorkbookError, match="earlier years"):
+        risk.backtest(((2024, 2025),), (2017, 2018))
+
+
+def test_forecast_model_leaves_out_the_first_year_pair():
+    assert risk.model_for(2025).fit_pairs == ((2017, 2018), (2023, 2024), (2024, 2025))
+    assert risk.model_for(2017).fit_pairs == ((2016, 2017),)
+    assert risk.model_for(2016).notes
 
 
 def test_special_schools_are_left_out():
