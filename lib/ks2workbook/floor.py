@@ -264,6 +264,8 @@ def _school_floor_cached(year: int, local: str) -> pd.DataFrame:
     applied = rule_for(year, local.rsplit("|", 1)[0] or None)
     results = dataset.load("school_results")
     rows = results[results["year"] == year]
+    if rows.empty and not applied.rule.evaluable:
+        return evaluate(rows, applied, dataset.load("schools"))  # raises, naming the measures we lack
     if rows.empty:
         have = sorted(int(y) for y in results["year"].unique())
         raise NoDataError(f"no school-level KS2 results for {year}; years with data: {have}")

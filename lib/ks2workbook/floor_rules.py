@@ -203,11 +203,11 @@ def rule_for(year: int, local_rule_file: str | Path | None = None) -> AppliedRul
         raise NoDataError(f"year {year!r} is not a year (give e.g. 2018)") from None
     rules = all_rules(local_rule_file)
     if year not in rules or rules[year].rule.withdrawn:
-        have = ", ".join(str(y) for y, r in rules.items() if not r.rule.withdrawn)
+        usable = ", ".join(str(y) for y, r in rules.items() if r.rule.evaluable)
         hint = "" if local_rule_file else "; pass a local rule file (e.g. rules/local_floor_example.yaml) to set one"
         raise NoDataError(
-            f"no floor standard for {year}: there is no national floor after 2018 and no local "
-            f"rule for it{hint}. "
-            f"Years with a rule: {have}."
+            f"no floor standard for {year}: there is no national floor after 2018 and no local rule for it{hint}. "
+            f"Years with a rule we can apply to school data: {usable} (the 2008-2015 rules are recorded, but no "
+            "school-level file for those years is shipped)."
         )
     return rules[year]
