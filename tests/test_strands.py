@@ -136,3 +136,18 @@ def test_bad_inputs():
         strands.strand_table(4242, 2018)
     with pytest.raises(NoDataError, match="years with"):
         strands.assign(343, 2019)
+
+
+def test_exports_and_headline(tmp_path):
+    from ks2workbook import export, risk
+
+    frame = strands.export_frame(343, 2018)
+    assert frame["strand"].isin(list(STRANDS)).all() and frame["why"].str.len().gt(0).all()
+    risk_frame = risk.export_frame(343, 2025)
+    assert "pct_chance_below_65_in_2026" in risk_frame.columns
+    out = export.write_table(risk_frame, "xlsx", tmp_path / "risk.xlsx")
+    assert pd.read_excel(out, engine="openpyxl").shape == risk_frame.shape
+    head = strands.early_warning_headline(343, 2018)
+    assert head["strand_all"] == len(frame)
+    assert sum(head[f"strand_{k}"] for k in STRANDS) == head["strand_all"]
+    assert head["risk_schools"] == len(risk.school_risk(343, 2018))

@@ -419,3 +419,21 @@ def headline(la_code: int | str, year: int, strand_rules_file: str | Path | None
     """Schools per strand for the cabinet summary (keys of :data:`capacity.STRANDS`, plus ``all``)."""
     table = strand_table(la_code, year, strand_rules_file)
     return {row.strand: int(row.la_schools) for row in table.itertuples()}
+
+
+def early_warning_headline(
+    la_code: int | str,
+    year: int,
+    threshold: float = risk.DEFAULT_THRESHOLD,
+    strand_rules_file: str | Path | None = None,
+) -> dict[str, float]:
+    """The early-warning headline numbers for the cabinet summary, one flat dict: risk (schools, below the
+    threshold now, expected below next year, at risk), schools per strand (``strand_<key>``) and Ofsted
+    (schools in a category, schools whose latest inspection has no overall grade)."""
+    out: dict[str, float] = {f"risk_{k}": v for k, v in risk.headline(la_code, year, threshold).items()}
+    out.update({f"strand_{k}": v for k, v in headline(la_code, year, strand_rules_file).items()})
+    grades = ofsted.distribution(la_code, year).set_index("judgement")
+    out["ofsted_inadequate"] = int(grades.loc[ofsted.GRADE_LABELS[4], "la_schools"])
+    out["ofsted_no_overall_grade"] = int(grades.loc[ofsted.NO_GRADE, "la_schools"])
+    out["unlinked_results"] = len(risk.unlinked(la_code, year))
+    return out
