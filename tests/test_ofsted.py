@@ -58,3 +58,10 @@ def test_bad_inputs():
         ofsted.distribution(999999, 2025)
     with pytest.raises(NoDataError, match="years with data"):
         ofsted.school_grades(343, 2021)
+
+
+def test_grade_history_one_column_per_year():
+    table = ofsted.grade_history(343, years=(2016, 2018))
+    assert list(table.columns) == ["urn", "school_name", "2016", "2018"]
+    assert table["urn"].is_unique
+    assert table["2018"].dropna().isin([1, 2, 3, 4]).all()

@@ -130,3 +130,21 @@ def in_category(la_code: int | str, year: int, as_of: str | None = None) -> pd.D
     table = school_grades(la_code, year, as_of)
     cols = ["urn", "school_name", "inspection_date", "rating"]
     return table.loc[table["in_ofsted_category"], cols].sort_values("inspection_date").reset_index(drop=True)
+
+
+def grade_history(
+    la_code: int | str, years: tuple[int, ...] = (2016, 2017, 2018, 2019, 2023, 2024, 2025)
+) -> pd.DataFrame:
+    """For each school of the LA with a KS2 result in any of ``years``: the overall grade in force at the end of
+    each of those years (NA = no judgement yet; 'no overall grade' inspections keep NA and are flagged in
+    :func:`latest`). One row per school, one column per year."""
+    area = areas.require_la(la_code)
+    results = dataset.load("school_results")
+    rows = results[(results["la_code"] == area.code) & results["year"].isin(years)].dropna(subset=["urn"])
+    schools = rows.sort_values("year").drop_duplicates("urn", keep="last").loc[:, ["urn", "school_name"]]
+    schools = schools.assign(urn=schools["urn"].astype("int64")).set_index("urn")
+    table = _inspections()
+    for year in years:
+        grades = grade_in_year(year, table).set_index("urn")["grade"]
+        schools[str(year)] = grades.reindex(schools.index).astype("Int64")
+    return schools.reset_index().sort_values("school_name").reset_index(drop=True)
