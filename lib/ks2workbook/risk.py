@@ -63,6 +63,11 @@ DEFAULT_THRESHOLD = 65.0
 #: Seven year groups (Reception to Year 6): pupils on roll / 7 approximates the Year 6 cohort.
 YEAR_GROUPS = 7
 FEATURES: tuple[str, ...] = ("gap", "gap_in_se", "prev_move", "progress", "pct_fsm", "pct_eal")
+#: The floor model adds the worst margin on the 2016-2018 progress tests (reading -5, writing -7, maths -5).
+FLOOR_FEATURES: tuple[str, ...] = (*FEATURES, "worst_progress_margin")
+FLOOR_PROGRESS_BARS: dict[str, float] = {"read_prog": -5.0, "writ_prog": -7.0, "mat_prog": -5.0}
+#: Pairs whose second year had a national floor standard and published progress.
+FLOOR_PAIRS: tuple[Pair, ...] = ((2016, 2017), (2017, 2018))
 #: A calibration decile is judged only when it holds at least this many schools.
 MIN_DECILE_SCHOOLS = 50
 
@@ -167,17 +172,21 @@ def features(
     out["progress"] = _latest_progress(results, year).reindex(out.index)
     out["pct_fsm"] = context["pct_fsm"]
     out["pct_eal"] = context["pct_eal"]
+    margins = [now[col] - bar for col, bar in FLOOR_PROGRESS_BARS.items()]
+    out["worst_progress_margin"] = pd.concat(margins, axis=1).min(axis=1, skipna=False)
     out["below_now"] = out["rwm_exp"] < threshold
     out.index = out.index.astype("int64")
     return out
 
 
-def _fill(frame: pd.DataFrame) -> pd.DataFrame:
-    """Missing progress means 'national average' (0); missing census context the national median."""
-    filled = frame.loc[:, list(FEATURES)].astype("float64")
-    filled["progress"] = filled["progress"].fillna(0.0)
-    for col in ("pct_fsm", "pct_eal"):
-        filled[col] = filled[col].fillna(filled[col].median())
+def _fill(frame: pd.DataFrame, cols: tuple[str, ...] | list[str] = FEATURES) -> pd.DataFrame:
+    """Missing progress means 'national average' (0); missing census context the national median; a missing
+    worst progress margin the margin of an average school (5)."""
+    filled = frame.loc[:, list(cols)].astype("float64")
+    defaults = {"progress": 0.0, "worst_progress_margin": 5.0, "prev_move": 0.0}
+    for col in filled.columns:
+        fill = defaults.get(col, filled[col].median())
+        filled[col] = filled[col].fillna(fill)
     return filled
 
 
@@ -215,7 +224,7 @@ class RiskModel:
     notes: list[str] = field(default_factory=list)
 
     def _z(self, frame: pd.DataFrame) -> pd.DataFrame:
-        return (_fill(frame)[self.used] - self.mean) / self.scale
+        return (_fill(frame, self.used) - self.mean) / self.scale
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Per school and feature, coefficient x standardised value (log-odds; positive raises the risk)."""
@@ -237,17 +246,22 @@ class RiskModel:
         )
 
 
-def fit(train: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD, fit_pairs: tuple[Pair, ...] = ()) -> RiskModel:
-    """Fit the logistic model on a frame with :data:`FEATURES` and ``below_next`` (True/False)."""
+def fit(
+    train: pd.DataFrame,
+    threshold: float = DEFAULT_THRESHOLD,
+    fit_pairs: tuple[Pair, ...] = (),
+    feature_names: tuple[str, ...] = FEATURES,
+) -> RiskModel:
+    """Fit the logistic model on a frame with ``feature_names`` and ``below_next`` (True/False)."""
     if train["below_next"].nunique() < 2:
         raise WorkbookError("cannot fit the risk model: every school in the fitting years has the same outcome")
-    x = _fill(train)
+    x = _fill(train, feature_names)
     scale = x.std()
-    used = [c for c in FEATURES if scale[c] > 1e-9]
+    used = [c for c in feature_names if scale[c] > 1e-9]
     mean, scale = x[used].mean(), x[used].std()
     z = (x[used] - mean) / scale
     model = LogisticRegression(C=1.0, max_iter=2000).fit(z.to_numpy(), train["below_next"].to_numpy())
-    notes = [f"{c} is constant in the fitting years and is left out" for c in FEATURES if c not in used]
+    notes = [f"{c} is constant in the fitting years and is left out" for c in feature_names if c not in used]
     return RiskModel(
         threshold,
         fit_pairs,
@@ -362,6 +376,59 @@ def backtest_summary(threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def floor_training_pair(start: int) -> pd.DataFrame:
+    """Features in ``start`` and ``below_next`` = below the national floor standard in start+1 (floor.py's
+    verdict), for schools the floor could judge (above or below) in start+1."""
+    from . import floor  # floor imports nothing from here; imported late to keep this module light
+
+    if (start, start + 1) not in FLOOR_PAIRS:
+        raise NoDataError(
+            f"no floor standard with progress for {start + 1}: the floor risk covers "
+            f"{', '.join(pairs_label(((a, b),)) for a, b in FLOOR_PAIRS)}"
+        )
+    frame = features(start, DEFAULT_THRESHOLD, None)
+    verdict = floor.school_floor(start + 1).dropna(subset=["urn"]).drop_duplicates("urn")
+    status = verdict.set_index(verdict["urn"].astype("int64"))["status"].reindex(frame.index)
+    frame = frame[status.isin(["below floor", "above floor"])]
+    return frame.assign(below_next=status.loc[frame.index] == "below floor")
+
+
+def floor_backtest() -> Backtest:
+    """Below the floor next year: fitted on 2016->2017, scored on 2017->2018 (2018's rule added the
+    significance test: the model cannot know that). Baselines: below the floor now; "near": attainment below
+    70% and a progress score failing its bar now."""
+    from . import floor
+
+    model = fit(floor_training_pair(2016), DEFAULT_THRESHOLD, ((2016, 2017),), FLOOR_FEATURES)
+    test = floor_training_pair(2017)
+    truth = test["below_next"]
+    p = model.predict(test)
+    now = floor.school_floor(2017).dropna(subset=["urn"]).drop_duplicates("urn")
+    now_below = now.set_index(now["urn"].astype("int64"))["status"].reindex(test.index) == "below floor"
+    near = (test["rwm_exp"] < DEFAULT_THRESHOLD + 5) & (test["worst_progress_margin"] < 0)
+    rows = [
+        {"method": "model", **_scores(p, truth)},
+        {"method": "same_as_this_year", **_scores(now_below.astype(float), truth)},
+        {"method": "near_the_floor", **_scores(near.astype(float), truth)},
+    ]
+    return Backtest(((2016, 2017),), (2017, 2018), len(test), pd.DataFrame(rows), calibration_table(p, truth), model)
+
+
+def floor_risk(la_code: int | str, year: int) -> pd.Series:
+    """Per URN of the LA, the chance of being below the national floor in ``year + 1`` (only 2016 and 2017:
+    the last national floor was 2018). Fitted on 2016->2017 (for 2016 that pair includes the year, noted)."""
+    area = areas.require_la(la_code)
+    if year not in (2016, 2017):
+        raise NoDataError(
+            f"no chance of being below the floor from {year}: the national floor (with progress) ended in 2018, "
+            "so it is computed for 2016 and 2017 only"
+        )
+    model = fit(floor_training_pair(2016), DEFAULT_THRESHOLD, ((2016, 2017),), FLOOR_FEATURES)
+    frame = features(year, DEFAULT_THRESHOLD, 0.0)
+    frame = frame[frame["la_code"] == area.code]
+    return model.predict(frame).rename("p_below_floor_next")
 
 
 def model_for(year: int, threshold: float = DEFAULT_THRESHOLD) -> RiskModel:
