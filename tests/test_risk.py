@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from ks2workbook import risk
+from ks2workbook import risk, strands
 from ks2workbook.errors import NoDataError, UnknownAreaError
 
 THR = 65.0
@@ -186,7 +186,14 @@ def test_bad_inputs_are_clear():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("params", [{"la_code": 343}, {"la_code": 850, "year": 2018, "threshold": 60}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"la_code": 343},
+        {"la_code": 850, "year": 2018, "threshold": 60},
+        {"la_code": 343, "year": 2017, "strand_rules_file": str(strands.resolve_path(None))},
+    ],
+)
 def test_risk_notebook_runs_for_other_parameters(tmp_path, params):
     import papermill
     from ks2workbook.paths import notebooks_dir
