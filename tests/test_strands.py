@@ -151,3 +151,11 @@ def test_exports_and_headline(tmp_path):
     assert head["strand_all"] == len(frame)
     assert sum(head[f"strand_{k}"] for k in STRANDS) == head["strand_all"]
     assert head["risk_schools"] == len(risk.school_risk(343, 2018))
+
+
+def test_strand_risk_counts_add_up_to_the_strand_table():
+    counts = strands.strand_risk_counts(343, 2018).set_index("strand")
+    table = strands.strand_table(343, 2018).set_index("strand")
+    for key in STRANDS:
+        assert counts.loc[key, "all"] == table.loc[key, "la_schools"]
+        assert counts.loc[key, ["high", "medium", "low"]].sum() == counts.loc[key, "all"]

@@ -543,7 +543,9 @@ def unlinked(la_code: int | str, year: int) -> pd.DataFrame:
 def export_frame(la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
     """The table behind ``ks2workbook export risk``: the at-risk list with probabilities in % and reasons."""
     frame = school_risk(la_code, year, threshold)
-    frame = frame.assign(p_below_next=(frame["p_below_next"] * 100).round(1))
+    frame = frame.assign(p_below_next=(frame["p_below_next"] * 100).round(1)).round(
+        {"progress": 1, "pct_fsm": 1, "pct_eal": 1}
+    )
     return frame.rename(columns={"p_below_next": f"pct_chance_below_{threshold:g}_in_{year + 1}"})
 
 

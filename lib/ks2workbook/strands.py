@@ -68,9 +68,19 @@ class StrandSet(BaseModel):
     good_to_great: _Rule
 
 
+class RiskLevels(BaseModel):
+    """Cut points on the chance of being below the threshold next year (risk.py) for the risk levels
+    capacity scenarios split strands by (Sefton: extra SIP days for high, medium, low risk)."""
+
+    model_config = ConfigDict(extra="forbid")
+    high_at_least: float = Field(default=0.5, gt=0, lt=1)
+    medium_at_least: float = Field(default=0.2, gt=0, lt=1)
+
+
 class StrandRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
     strands: StrandSet
+    risk_levels: RiskLevels = RiskLevels()
 
 
 assert set(StrandSet.model_fields) == set(STRANDS), "strand keys must match capacity.STRANDS"
@@ -437,3 +447,24 @@ def early_warning_headline(
     out["ofsted_no_overall_grade"] = int(grades.loc[ofsted.NO_GRADE, "la_schools"])
     out["unlinked_results"] = len(risk.unlinked(la_code, year))
     return out
+
+
+def strand_risk_counts(
+    la_code: int | str,
+    year: int,
+    strand_rules_file: str | Path | None = None,
+    threshold: float = risk.DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """Schools per strand and risk level (high / medium / low chance of being below ``threshold`` next year,
+    cut points from the rule file's ``risk_levels``), the split capacity scenarios use. One row per strand,
+    columns ``high``, ``medium``, ``low``, ``all``."""
+    rules = load_rules(strand_rules_file)
+    assigned = assign(la_code, year, strand_rules_file).set_index("urn")
+    p = risk.school_risk(la_code, year, threshold).set_index("urn")["p_below_next"].reindex(assigned.index)
+    cuts = rules.risk_levels
+    level = np.where(p >= cuts.high_at_least, "high", np.where(p >= cuts.medium_at_least, "medium", "low"))
+    table = pd.crosstab(assigned["strand"], pd.Series(level, index=assigned.index, name="risk"))
+    table = table.reindex(index=list(TABLE_ORDER), columns=["high", "medium", "low"], fill_value=0)
+    table["all"] = table.sum(axis=1)
+    table.index.name = "strand"
+    return table.reset_index()
