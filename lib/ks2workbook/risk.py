@@ -19,8 +19,11 @@ forecast it is not known, so the forecast assumes ``national_change`` points (0 
 where it is). The backtest reports both: with 0 assumed (what a council would have seen at the time) and with
 the published change (the school-level model judged on its own).
 
-Backtest: fitted on one pair of years, scored on a later pair it never saw (2016->2017 fit, 2017->2018 test;
-2023->2024 fit, 2024->2025 test). For 2023-2025 no cohort size is published, so the cohort is approximated by
+Backtest: fitted on earlier pairs of years only, scored on a later pair it never saw (:data:`BACKTESTS`:
+2016->2017 fit, 2017->2018 test; 2017->2018 fit, 2023->2024 test; 2023->2024, alone and pooled with
+2017->2018, fit, 2024->2025 test). Forecasts are fitted on every pair ending by the forecast year, leaving out
+2016->2017 (the first year of the new tests, whose dynamics did not carry over) once a later pair exists.
+For 2023-2025 no cohort size is published, so the cohort is approximated by
 census pupils on roll / 7 (seven year groups, Reception to Year 6); 2024-25 schools are linked by URNs matched
 by name (about 83%); no progress is published for 2024-25, so the latest published progress (2023) stands in.
 Baselines: "same as this year" (probability 1 if below now, else 0) and "within 5 points" (1 if below or
