@@ -14,7 +14,7 @@ endif
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.ks2workbook-installed
 
-.PHONY: setup data report test lint bench verify-data clean help
+.PHONY: setup browser data report test lint bench verify-data clean help
 
 help:
 	@echo "make report   - set up and render the report pack for LA $(LA) into outputs/"
@@ -33,6 +33,13 @@ $(STAMP): pyproject.toml constraints.txt | $(PY)
 
 setup: $(STAMP)
 
+# Headless Chromium + ChromeDriver from Debian, for the browser test of the HTML reports (installed once, as root;
+# elsewhere ask an administrator for the two packages).
+browser:
+	@command -v chromium > /dev/null && command -v chromedriver > /dev/null || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver > /dev/null; \
+	    else echo "make test needs Debian's chromium and chromium-driver: sudo apt-get install chromium chromium-driver" >&2; exit 1; fi; }
+
 data: setup
 	$(VENV)/bin/ks2workbook build-data
 
@@ -43,7 +50,7 @@ report: setup
 	$(VENV)/bin/ks2workbook build-data
 	$(VENV)/bin/ks2workbook report --la $(LA)
 
-test: setup
+test: setup browser
 	$(VENV)/bin/ks2workbook verify-data
 	$(PY) -m ruff check lib tests benchmarks notebooks
 	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env

@@ -412,17 +412,10 @@ def strand_counts_from_analysis(la_code: int | None, year: int | None) -> dict[s
         raise ConfigError(
             f"schools: {FROM_ANALYSIS} needs an LA code and a year (la_code in the file, or pass la_code= and year=)"
         )
-    try:
-        from . import strands  # type: ignore[attr-defined]
+    from . import strands  # imported here: strands imports this module for the strand names
 
-        count = getattr(strands, "strand_counts", None) or strands.headline
-    except (ImportError, AttributeError):
-        raise ConfigError(
-            f"schools: {FROM_ANALYSIS} is not available (the strand analysis module is not installed); "
-            "enter the number of schools per strand"
-        ) from None
     try:
-        counts = count(la_code, year)
+        counts = strands.headline(la_code, year)
     except WorkbookError as exc:
         raise ConfigError(f"schools: {FROM_ANALYSIS} for LA {la_code}, {year}: {exc}") from None
     return {str(k): int(v) for k, v in dict(counts).items() if k in STRANDS}

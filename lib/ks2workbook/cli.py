@@ -79,22 +79,36 @@ def verify_data() -> None:
 @friendly
 def report(
     la: Annotated[list[str] | None, typer.Option("--la", help="LA code (repeatable); default 831 Derby")] = None,
+    all_las: Annotated[bool, typer.Option("--all", help="every current LA (about 153)")] = False,
+    year: Annotated[int | None, typer.Option("--year", help="KS2 year for notebooks that take one")] = None,
+    scenario: Annotated[list[Path] | None, typer.Option("--scenario", help="capacity scenario file(s)")] = None,
     notebook: Annotated[list[str] | None, typer.Option("--notebook", help="only these notebooks")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="output root (default outputs/)")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="worker processes (default: the machine's cores)")] = 0,
+    progress: Annotated[bool, typer.Option(help="progress bar")] = True,
 ) -> None:
-    """Execute the report notebooks for each LA and write executed notebooks and HTML under outputs/."""
-    from .report import run_report
+    """Execute the report notebooks for each LA and write HTML (no code), executed notebooks and an Excel workbook
+    under outputs/<run-date>/<la_code>/, with an index per run. Exit code 1 if anything failed."""
+    import os
 
-    failed = 0
-    for code in la or ["831"]:
-        for result in run_report(code, notebooks=notebook, out_root=out):
+    from .pack import current_la_codes, run_pack
+
+    codes = current_la_codes() if all_las else (la or ["831"])
+    extra: dict = {"year": year}
+    if scenario:
+        extra["scenario_files"] = [str(p.resolve()) for p in scenario]
+        extra["scenario_file"] = str(scenario[0].resolve())
+    workers = jobs or min(os.cpu_count() or 1, len(codes))
+    run = run_pack(codes, notebooks=notebook, out_root=out, extra=extra, jobs=workers, progress=progress)
+    for outcome in run.outcomes:
+        for result in outcome.results:
             if result.ok:
-                typer.echo(f"ok      {result.la_code} {result.notebook}: {result.html}")
+                typer.echo(f"ok      {outcome.la_code} {result.notebook}: {result.html}")
             else:
-                failed += 1
-                typer.echo(f"FAILED  {result.la_code} {result.notebook}: {result.error}", err=True)
-    if failed:
-        typer.echo(f"{failed} report(s) failed; earlier good reports were left in place", err=True)
+                typer.echo(f"FAILED  {outcome.la_code} {result.notebook}: {result.error}", err=True)
+    typer.echo(run.summary(), err=bool(run.failed))
+    if run.failed:
+        typer.echo("failed LAs kept their previous reports; see the log for details", err=True)
         raise typer.Exit(code=1)
 
 
@@ -140,6 +154,79 @@ def export_la_indicators(
             raise NoDataError(f"{indicator} has no data for {year}; years with data: {', '.join(map(str, years))}")
         frame = frame[frame["year"] == year]
     _emit(frame.drop(columns=["no_quartile"]), fmt, out, sheet=indicator[:31])
+
+
+@export_app.command("floor")
+@friendly
+def export_floor(
+    la: Annotated[str, typer.Option(help="LA code")],
+    year: Annotated[int, typer.Option(help="KS2 year")],
+    local_rule_file: Annotated[Path | None, typer.Option(help="a council's own floor rule (YAML)")] = None,
+    fmt: FormatOpt = Format.csv,
+    out: OutOpt = None,
+) -> None:
+    """One row per school: floor status and the margin on each condition."""
+    from . import floor
+
+    _emit(floor.export_frame(la, year, local_rule_file), fmt, out, sheet=f"floor_{la}_{year}")
+
+
+@export_app.command("risk")
+@friendly
+def export_risk(
+    la: Annotated[str, typer.Option(help="LA code")],
+    year: Annotated[int, typer.Option(help="KS2 year the prediction starts from")],
+    threshold: Annotated[float, typer.Option(help="RWM expected % threshold")] = 65.0,
+    fmt: FormatOpt = Format.csv,
+    out: OutOpt = None,
+) -> None:
+    """One row per school: chance of being below the threshold next year, and why."""
+    from . import risk
+
+    _emit(risk.export_frame(la, year, threshold), fmt, out, sheet=f"risk_{la}_{year}")
+
+
+@export_app.command("strands")
+@friendly
+def export_strands(
+    la: Annotated[str, typer.Option(help="LA code")],
+    year: Annotated[int, typer.Option(help="KS2 year")],
+    strand_rules_file: Annotated[Path | None, typer.Option(help="a council's own strand criteria (YAML)")] = None,
+    fmt: FormatOpt = Format.csv,
+    out: OutOpt = None,
+) -> None:
+    """One row per school: WCPP strand and the reason."""
+    from . import strands
+
+    _emit(strands.export_frame(la, year, strand_rules_file), fmt, out, sheet=f"strands_{la}_{year}")
+
+
+@export_app.command("neighbours")
+@friendly
+def export_neighbours(
+    la: Annotated[str, typer.Option(help="LA code")],
+    indicator: Annotated[str, typer.Option(help="LAIT indicator code")] = "KS2RWM_Expected_STD",
+    year: Annotated[int | None, typer.Option(help="year (default latest)")] = None,
+    sn_version: Annotated[str, typer.Option(help="2025, 2021 or both")] = "2025",
+    fmt: FormatOpt = Format.csv,
+    out: OutOpt = None,
+) -> None:
+    """The LA among its statistical neighbours: value, rank in group, national rank and band."""
+    from . import neighbours
+    from .areas import require_la
+
+    version: int | str = int(sn_version) if sn_version.isdigit() else sn_version
+    frame = neighbours.export_frame(require_la(la).code, indicator, year, version)
+    _emit(frame, fmt, out, sheet=f"neighbours_{la}")
+
+
+def _register_capacity() -> None:
+    from .cli_capacity import capacity_command
+
+    app.command("capacity")(friendly(capacity_command))
+
+
+_register_capacity()
 
 
 def main() -> None:  # pragma: no cover - entry point for `python -m ks2workbook`

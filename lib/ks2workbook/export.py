@@ -56,3 +56,20 @@ def write_table(
     if out is None:
         raise WorkbookError("--format xlsx needs --out FILE.xlsx (a spreadsheet cannot go to the terminal)")
     return write_xlsx({sheet: frame}, out)
+
+
+def keep(name: str, frame: pd.DataFrame) -> None:
+    """Keep a key table of a notebook for the report pack's Excel workbook (one sheet per kept table).
+
+    The pack sets ``KS2WB_TABLES_DIR`` for each notebook it runs; in JupyterLab the variable is unset and this
+    does nothing, so notebooks call it unconditionally.
+    """
+    import os
+
+    folder = os.environ.get("KS2WB_TABLES_DIR")
+    if not folder:
+        return
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    safe = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name)[:31]
+    frame.reset_index(drop=not any(n is not None for n in frame.index.names)).to_parquet(path / f"{safe}.parquet")

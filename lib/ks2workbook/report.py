@@ -1,16 +1,23 @@
-"""Execute the analysis notebooks with papermill and render them to self-contained HTML with no code.
+"""Execute the analysis notebooks and render them to self-contained HTML with no code.
 
-Why this shape: cabinet members read HTML only; analysts want the executed notebook too. Each notebook is run
-into a temporary folder and moved into ``outputs/`` only when execution *and* rendering succeed, so a failed run
-never replaces the last good report.
+Why this shape:
+
+- Cabinet members read HTML only; analysts want the executed notebook too. Each LA's reports are written into a
+  temporary folder and moved into ``outputs/`` only when every notebook succeeded, so a failed run never
+  replaces the last good report.
+- Notebooks are parameterised with papermill's API (its ``parameters``/``injected-parameters`` convention) and
+  executed by nbclient in a :class:`KernelSession`: one Jupyter kernel kept alive across notebooks and LAs, its
+  namespace reset between notebooks. Starting a kernel and importing pandas costs more than most notebooks take
+  to run; a kernel that stays up also keeps the tidy tables in memory, so they are read once per worker.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import os
-import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,16 +28,33 @@ from .errors import WorkbookError
 from .paths import notebooks_dir, outputs_dir
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+KERNEL_NAME = "python3"
 
 #: The notebooks of the report pack, in reading order, with their titles.
 REPORT_NOTEBOOKS: dict[str, str] = {
+    "cabinet_summary": "Summary for cabinet",
     "trends": "KS2 trends",
+    "floor": "Floor standard",
+    "risk": "Early warning: risk, strands and Ofsted",
+    "neighbours": "Statistical neighbours",
+    "capacity": "School-improvement capacity and cost",
 }
+
+#: Code run once when a kernel starts: the imports and tables every notebook uses (timed as "data load").
+WARM_UP = (
+    "import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')\n"
+    "from ks2workbook import dataset\n"
+    "for _name in ('areas', 'la_indicators', 'neighbours', 'schools', 'census', 'ofsted', 'school_results'):\n"
+    "    dataset.load(_name)\n"
+)
+
+#: Run before each notebook: a clean namespace, no figures left over, the folder for kept tables.
+RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\nimport os as _os\n"
 
 
 @dataclass
 class Rendered:
-    """What one notebook run produced (or why it failed)."""
+    """What one notebook run produced (or why it failed), with the time each step took."""
 
     notebook: str
     la_code: int
@@ -52,55 +76,139 @@ def notebook_path(name: str) -> Path:
     return path
 
 
-def execute(name: str, parameters: dict, out_path: Path, kernel_name: str = "python3") -> Path:
-    """Run ``notebooks/<name>.ipynb`` with papermill's API (parameters injected after the tagged cell).
+class KernelSession:
+    """A Jupyter kernel that runs notebook after notebook.
 
-    ``kernel_name`` is passed explicitly (CONVENTIONS: stripped notebooks may carry none), and the working
-    directory is the notebooks folder so relative paths in a notebook mean the same everywhere.
+    The kernel is started with an explicit kernel name (CONVENTIONS: stripped notebooks may carry none) from this
+    environment's own kernelspec, with the notebooks folder as working directory. It is restarted after
+    ``max_notebooks`` notebooks, or when it died, so memory per worker stays bounded.
     """
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
 
-    try:
-        pm.execute_notebook(
-            str(notebook_path(name)),
-            str(out_path),
-            parameters=parameters,
-            kernel_name=kernel_name,
-            cwd=str(notebooks_dir()),
-            progress_bar=False,
-            log_output=False,
+    def __init__(self, kernel_name: str = KERNEL_NAME, max_notebooks: int = 80, timeout: int = 600) -> None:
+        self.kernel_name = kernel_name
+        self.max_notebooks = max_notebooks
+        self.timeout = timeout
+        self.loop = asyncio.new_event_loop()
+        self.km = None
+        self.kc = None
+        self.runs = 0
+        self.seconds: dict[str, float] = {"kernel_start": 0.0, "data_load": 0.0}
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        import sys
+
+        from jupyter_client.manager import AsyncKernelManager
+
+        # This environment's kernelspec first, so a stale user kernelspec cannot point at another Python.
+        jupyter_path = str(Path(sys.prefix) / "share" / "jupyter")
+        if jupyter_path not in os.environ.get("JUPYTER_PATH", ""):
+            os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [jupyter_path, os.environ.get("JUPYTER_PATH")]))
+        start = time.perf_counter()
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        self.loop.run_until_complete(
+            self.km.start_kernel(cwd=str(notebooks_dir()), extra_arguments=["--HistoryManager.enabled=False"])
         )
-    except PapermillExecutionError as exc:
-        raise WorkbookError(f"notebook {name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from exc
-    return out_path
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.loop.run_until_complete(self.kc.wait_for_ready(timeout=120))
+        self.seconds["kernel_start"] += time.perf_counter() - start
+        start = time.perf_counter()
+        self._run_code(WARM_UP)
+        self.seconds["data_load"] += time.perf_counter() - start
+        self.runs = 0
+
+    def close(self) -> None:
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None:
+            self.loop.run_until_complete(self.km.shutdown_kernel(now=True))
+        self.km = self.kc = None
+
+    def __enter__(self) -> KernelSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+        self.loop.close()
+
+    def _alive(self) -> bool:
+        return self.km is not None and self.loop.run_until_complete(self.km.is_alive())
+
+    def _run_code(self, code: str) -> None:
+        reply = self.loop.run_until_complete(
+            self.kc.execute_interactive(code, timeout=self.timeout, output_hook=lambda msg: None)
+        )
+        if reply["content"]["status"] != "ok":
+            content = reply["content"]
+            raise WorkbookError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
+
+    # -- running ---------------------------------------------------------------------------------------------
+    def run(self, name: str, parameters: dict, tables_dir: Path | None = None) -> nbformat.NotebookNode:
+        """Execute ``notebooks/<name>.ipynb`` with ``parameters``; return the executed notebook.
+
+        Raises WorkbookError naming the notebook, the failing cell and the error (never a traceback).
+        """
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, DeadKernelError
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
+        if self.km is None or self.runs >= self.max_notebooks or not self._alive():
+            if self.km is not None:
+                self.close()
+            self.start()
+        self.runs += 1
+        self._run_code(RESET + f"_os.environ['KS2WB_TABLES_DIR'] = {str(tables_dir or '')!r}\n")
+        notebook = load_notebook_node(str(notebook_path(name)))
+        notebook = parameterize_notebook(notebook, parameters, kernel_name=self.kernel_name, language="python")
+        client = NotebookClient(
+            notebook,
+            km=self.km,
+            kernel_name=self.kernel_name,
+            timeout=self.timeout,
+            resources={"metadata": {"path": str(notebooks_dir())}},
+        )
+        client.kc = self.kc
+        try:
+            self.loop.run_until_complete(client.async_execute())
+        except CellExecutionError as exc:
+            raise WorkbookError(f"notebook {name} failed: {exc.ename}: {exc.evalue}") from None
+        except DeadKernelError as exc:
+            self.km = None  # restarted on the next run
+            raise WorkbookError(f"notebook {name}: the kernel died ({exc}); it will be restarted") from None
+        return notebook
 
 
-def to_html(executed: Path, title: str, meta: str, footer: str) -> str:
-    """Render an executed notebook to HTML: no input cells, no prompts, no error outputs, nothing from a CDN."""
+_EXPORTER = None
+
+
+def to_html(notebook: nbformat.NotebookNode, title: str, meta: str, footer: str) -> str:
+    """Render an executed notebook to HTML: no input cells, no prompts, no error outputs, nothing from a CDN,
+    and each chart's alt text (set by :func:`ks2workbook.style.apply_style`) kept."""
+    global _EXPORTER
     from nbconvert import HTMLExporter
 
-    notebook = nbformat.read(executed, as_version=4)
-    for cell in notebook.cells:  # tracebacks never reach a cabinet report
+    notebook = nbformat.from_dict(notebook)
+    for cell in notebook.cells:  # tracebacks and stderr never reach a cabinet report
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "error"]
+            cell.outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if o.get("output_type") != "error"
+                and not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
     notebook.metadata["title"] = title
-    exporter = HTMLExporter(
-        template_name="ks2report",
-        extra_template_basedirs=[str(TEMPLATE_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    body, _ = exporter.from_notebook_node(
-        notebook,
-        resources={
-            "ks2": {
-                "kicker": html.escape(title),
-                "meta": meta,
-                "footer": footer,
-            }
-        },
+    if _EXPORTER is None:
+        _EXPORTER = HTMLExporter(
+            template_name="ks2report",
+            extra_template_basedirs=[str(TEMPLATE_DIR)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
+    body, _ = _EXPORTER.from_notebook_node(
+        notebook, resources={"ks2": {"kicker": html.escape(title), "meta": meta, "footer": footer}}
     )
     return body
 
@@ -109,31 +217,48 @@ def run_date() -> str:
     return dt.date.today().isoformat()
 
 
-def render(name: str, parameters: dict, dest_dir: Path, title: str, meta: str) -> Rendered:
-    """Execute and render one notebook into ``dest_dir`` atomically: on any failure nothing in ``dest_dir``
-    changes and the error is returned (not raised), so a batch can carry on with the other notebooks."""
-    import time
+def report_meta(area, notebook_title: str) -> tuple[str, str]:
+    """The banner line (LA, region, run date, version, sources) and the report title."""
+    title = f"{notebook_title}: {area.name}"
+    meta = (
+        f"{html.escape(area.name)} (LA {area.code}), {html.escape(area.region or '')}. "
+        f"Run {run_date()} with ks2workbook {__version__}. Data: DfE KS2 performance tables 2016-2025 "
+        "(no tests in 2020-21), DfE LAIT, school census, Ofsted; see the data appendix."
+    )
+    return title, meta
 
+
+def render(
+    session: KernelSession,
+    name: str,
+    parameters: dict,
+    dest_dir: Path,
+    title: str,
+    meta: str,
+    tables_dir: Path | None = None,
+) -> Rendered:
+    """Execute and render one notebook into ``dest_dir`` (which the caller treats as scratch until the whole LA
+    succeeded). Errors are returned, not raised, so a batch carries on."""
     result = Rendered(notebook=name, la_code=int(parameters.get("la_code", 0)))
     dest_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest_dir, prefix=".tmp-") as tmp:
-        tmp_dir = Path(tmp)
-        try:
-            start = time.perf_counter()
-            executed = execute(name, parameters, tmp_dir / f"{name}.ipynb")
-            result.seconds["execute"] = time.perf_counter() - start
-            start = time.perf_counter()
-            footer = (
-                f"Generated {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by ks2workbook {__version__}. "
-                f"Parameters: {html.escape(str(parameters))}."
-            )
-            (tmp_dir / f"{name}.html").write_text(to_html(executed, title, meta, footer), encoding="utf-8")
-            result.seconds["render"] = time.perf_counter() - start
-        except Exception as exc:  # noqa: BLE001 - report any failure, keep the last good output
-            result.error = str(exc) if isinstance(exc, WorkbookError) else f"{type(exc).__name__}: {exc}"
-            return result
-        for suffix in ("ipynb", "html"):
-            os.replace(tmp_dir / f"{name}.{suffix}", dest_dir / f"{name}.{suffix}")
+    try:
+        start = time.perf_counter()
+        executed = session.run(name, parameters, tables_dir)
+        result.seconds["analysis"] = time.perf_counter() - start
+        start = time.perf_counter()
+        nbformat.write(executed, dest_dir / f"{name}.ipynb")
+        footer = (
+            f"Generated {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by ks2workbook {__version__}. "
+            f"Parameters: {html.escape(str(parameters))}."
+        )
+        (dest_dir / f"{name}.html").write_text(to_html(executed, title, meta, footer), encoding="utf-8")
+        result.seconds["rendering"] = time.perf_counter() - start
+    except WorkbookError as exc:
+        result.error = str(exc)
+        return result
+    except Exception as exc:  # noqa: BLE001 - anything else is reported, never a traceback on the terminal
+        result.error = f"{type(exc).__name__}: {exc}"
+        return result
     result.html, result.executed = dest_dir / f"{name}.html", dest_dir / f"{name}.ipynb"
     return result
 
@@ -144,25 +269,10 @@ def report_dir(la_code: int, out_root: Path | None = None, date: str | None = No
 
 
 def run_report(
-    la_code: int, notebooks: list[str] | None = None, out_root: Path | None = None, extra: dict | None = None
+    la_code: int | str, notebooks: list[str] | None = None, out_root: Path | None = None, extra: dict | None = None
 ) -> list[Rendered]:
-    """The report pack for one LA: every notebook of :data:`REPORT_NOTEBOOKS` (or those named), rendered into
-    ``outputs/<date>/<la_code>/``. The LA code is checked first so a typo fails in a second, not after a kernel
-    start."""
-    from . import dataset
-    from .areas import require_la
+    """The report pack for one LA, sequentially, in one kernel (see :mod:`ks2workbook.pack` for many LAs)."""
+    from .pack import run_pack
 
-    area = require_la(la_code)
-    dataset.build_all()  # the tidy tables exist and are fresh before any kernel starts
-    dest = report_dir(area.code, out_root)
-    results = []
-    for name in notebooks or list(REPORT_NOTEBOOKS):
-        title = f"{REPORT_NOTEBOOKS.get(name, name)}: {area.name}"
-        meta = (
-            f"{html.escape(area.name)} (LA {area.code}), {html.escape(area.region or '')}. "
-            f"Run {run_date()}, ks2workbook {__version__}. Sources: DfE KS2 performance tables, DfE LAIT, "
-            "school census and Ofsted (see the appendix)."
-        )
-        params = {"la_code": area.code, **(extra or {})}
-        results.append(render(name, params, dest, title, meta))
-    return results
+    run = run_pack([la_code], notebooks=notebooks, out_root=out_root, extra=extra, jobs=1, progress=False)
+    return run.results

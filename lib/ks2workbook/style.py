@@ -62,6 +62,41 @@ def apply_style() -> None:
             "legend.frameon": False,
         }
     )
+    _register_alt_text()
+
+
+def alt_text(fig) -> str:
+    """A description of a chart for screen readers: its title and axis labels (every chart here has them)."""
+    titles = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) is not None else []
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    titles += [ax.get_title(loc="left") or ax.get_title() for ax in axes]
+    titles = [t for t in dict.fromkeys(titles) if t]
+    text = "Chart: " + "; ".join(titles) if titles else "Chart"
+    if axes:
+        x, y = axes[0].get_xlabel(), axes[0].get_ylabel()
+        if x or y:
+            text += f". Horizontal axis: {x or 'none'}; vertical axis: {y or 'none'}."
+    return text
+
+
+def _alt_metadata(fig, include=None, exclude=None):
+    """Mime-bundle formatter: no data of its own (the inline backend still draws the PNG), only the alt text."""
+    return {}, {"image/png": {"alt": alt_text(fig)}}
+
+
+def _register_alt_text() -> None:
+    """In a Jupyter kernel, render figures as PNG carrying alt text in the output metadata (the report template
+    writes it into the ``<img alt>`` attribute)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    shell.display_formatter.mimebundle_formatter.for_type(Figure, _alt_metadata)
 
 
 def new_axes(title: str, xlabel: str, ylabel: str, figsize: tuple[float, float] | None = None):
@@ -123,3 +158,21 @@ def fmt_int(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value:,.0f}"
+
+
+def big_numbers(items: Sequence[tuple[str, str]]) -> str:
+    """Headline figures as large numbers with a plain label under each (HTML, wraps on a phone).
+
+    ``items`` are (number already formatted, label) pairs, e.g. ``("57%", "of pupils met the standard")``.
+    """
+    import html
+
+    cards = "".join(
+        '<div style="flex:1 1 10rem;border-left:6px solid {c};padding:.4rem .8rem;margin:.3rem">'
+        '<div style="font-size:2.1rem;font-weight:700;line-height:1.1">{n}</div>'
+        '<div style="font-size:.95rem;color:#333">{t}</div></div>'.format(
+            c=ROLE_COLOURS["la"], n=html.escape(number), t=html.escape(label)
+        )
+        for number, label in items
+    )
+    return f'<div style="display:flex;flex-wrap:wrap;margin:.5rem 0 1rem">{cards}</div>'

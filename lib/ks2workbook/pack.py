@@ -1,0 +1,353 @@
+"""The report pack: every analysis notebook for one LA, many LAs, or all of them, in parallel.
+
+Output layout: ``outputs/<run-date>/<la_code>/<notebook>.html|.ipynb`` plus ``ks2_tables_<la_code>.xlsx``, an
+``index.html`` per run date and an ``index.html`` of all runs at the top. Each LA is rendered into a temporary
+folder beside its final place and moved there in one rename only when all its notebooks succeeded; otherwise the
+previous folder is left as it was and the failure is logged. One LA's failure never stops the others. A lock
+file makes two runs at once safe (the second stops with a message), and a second run of the same day simply
+replaces that day's folders (idempotent).
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import fcntl
+import html
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from multiprocessing import get_context
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__, areas, dataset
+from .errors import WorkbookError
+from .paths import outputs_dir
+from .report import REPORT_NOTEBOOKS, KernelSession, Rendered, notebook_path, render, report_meta, run_date
+
+LOCK_NAME = ".ks2workbook.lock"
+
+
+@dataclass
+class LaOutcome:
+    """One LA's notebooks, whether its folder was replaced, and where its log is."""
+
+    la_code: int
+    results: list[Rendered]
+    published: bool
+    folder: Path
+    log: Path | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class PackRun:
+    """A whole run: per-LA outcomes, the run folder, the log, and the time split."""
+
+    outcomes: list[LaOutcome]
+    run_dir: Path
+    log: Path
+    seconds: dict[str, float]
+
+    @property
+    def results(self) -> list[Rendered]:
+        return [r for o in self.outcomes for r in o.results]
+
+    @property
+    def failed(self) -> list[LaOutcome]:
+        return [o for o in self.outcomes if not o.published]
+
+    def summary(self) -> str:
+        done = len(self.outcomes) - len(self.failed)
+        text = f"{done} LA(s) done, {len(self.failed)} failed; reports in {self.run_dir}; log {self.log}"
+        split = ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items())
+        return f"{text}\ntime split: {split}"
+
+
+# -- which LAs, which parameters ---------------------------------------------------------------------------------
+
+
+def current_la_codes() -> list[int]:
+    """LAs that exist now: those with a KS2 headline value in the latest year (retired councils drop out)."""
+    table = dataset.load("la_indicators")
+    rows = table[(table.indicator == "KS2RWM_Expected_STD") & (table.la_code < dataset.ENGLAND) & table.value.notna()]
+    latest = rows.year.max()
+    return sorted(int(c) for c in rows.loc[rows.year == latest, "la_code"].unique())
+
+
+@cache
+def notebook_parameters(name: str) -> frozenset[str]:
+    """The parameter names a notebook declares in its ``parameters`` cell (its top-level assignments)."""
+    import ast
+
+    import nbformat
+
+    notebook = nbformat.read(notebook_path(name), as_version=4)
+    names: set[str] = set()
+    for cell in notebook.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            for node in ast.parse(cell.source).body:
+                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+                names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return frozenset(names)
+
+
+def parameters_for(name: str, la_code: int, extra: dict) -> dict:
+    """``la_code`` plus those of ``extra`` (``year``, ``scenario_files``...) that this notebook declares."""
+    declared = notebook_parameters(name)
+    return {"la_code": la_code, **{k: v for k, v in extra.items() if k in declared and v is not None}}
+
+
+# -- one LA ------------------------------------------------------------------------------------------------------
+
+
+def _write_tables_xlsx(tables_dir: Path, out: Path) -> Path | None:
+    """The key tables kept by the notebooks (``export.keep``), one sheet each, in one workbook."""
+    from .export import write_xlsx
+
+    files = sorted(tables_dir.glob("*.parquet"))
+    if not files:
+        return None
+    return write_xlsx({f.stem.split("__", 1)[-1]: pd.read_parquet(f) for f in files}, out)
+
+
+def replace_dir(new: Path, dest: Path) -> None:
+    """Put ``new`` at ``dest`` by renames: the old folder is moved aside first and removed only afterwards."""
+    old = dest.with_name(f".old-{dest.name}-{os.getpid()}")
+    if dest.exists():
+        os.replace(dest, old)
+    os.replace(new, dest)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def run_la(
+    session: KernelSession, la_code: int | str, notebooks: Sequence[str], run_dir: Path, extra: dict
+) -> LaOutcome:
+    """Render every notebook for one LA into a scratch folder; publish it only if all succeeded."""
+    area = areas.require_la(la_code)
+    dest = run_dir / str(area.code)
+    scratch = run_dir / f".tmp-{area.code}-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    tables = scratch / "_tables"
+    tables.mkdir(parents=True)
+    results = []
+    for index, name in enumerate(notebooks):
+        title, meta = report_meta(area, REPORT_NOTEBOOKS.get(name, name))
+        nb_tables = tables / f"{index:02d}-{name}"
+        results.append(render(session, name, parameters_for(name, area.code, extra), scratch, title, meta, nb_tables))
+    seconds: dict[str, float] = {}
+    for result in results:
+        for key, value in result.seconds.items():
+            seconds[key] = seconds.get(key, 0.0) + value
+    if all(r.ok for r in results):
+        kept = tables if any(tables.rglob("*.parquet")) else None
+        if kept is not None:
+            for sub in sorted(tables.iterdir()):
+                for f in sub.glob("*.parquet"):
+                    os.replace(f, tables / f"{sub.name}__{f.stem}.parquet")
+            _write_tables_xlsx(tables, scratch / f"ks2_tables_{area.code}.xlsx")
+        shutil.rmtree(tables, ignore_errors=True)
+        replace_dir(scratch, dest)
+        for r in results:
+            r.html, r.executed = dest / f"{r.notebook}.html", dest / f"{r.notebook}.ipynb"
+        return LaOutcome(area.code, results, True, dest, seconds=seconds)
+    shutil.rmtree(scratch, ignore_errors=True)
+    log = run_dir / "logs" / f"{area.code}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("\n".join(f"{r.notebook}: {'ok' if r.ok else 'FAILED: ' + str(r.error)}" for r in results) + "\n")
+    for r in results:
+        r.html = r.executed = None
+    return LaOutcome(area.code, results, False, dest, log=log, seconds=seconds)
+
+
+# -- workers -----------------------------------------------------------------------------------------------------
+
+_SESSION: KernelSession | None = None
+
+
+def _worker_session() -> KernelSession:
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = KernelSession()
+        atexit.register(_SESSION.close)
+    return _SESSION
+
+
+def _worker_task(la_code: int, notebooks: Sequence[str], run_dir: str, extra: dict) -> tuple[LaOutcome, dict]:
+    session = _worker_session()
+    before = dict(session.seconds)
+    try:
+        outcome = run_la(session, la_code, notebooks, Path(run_dir), extra)
+    except WorkbookError as exc:
+        failed = Rendered(notebook="*", la_code=int(la_code), error=str(exc))
+        outcome = LaOutcome(int(la_code), [failed], False, Path(run_dir) / str(la_code))
+    spent = {k: session.seconds[k] - before.get(k, 0.0) for k in session.seconds}
+    return outcome, spent
+
+
+# -- lock and indexes --------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def run_lock(root: Path) -> Iterator[None]:
+    """An exclusive, non-blocking lock on ``<root>/.ks2workbook.lock``: a second run at once stops at once."""
+    root.mkdir(parents=True, exist_ok=True)
+    handle = open(root / LOCK_NAME, "w")  # noqa: SIM115 - held for the whole run
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise WorkbookError(
+            f"another report run is writing to {root} (lock {root / LOCK_NAME}); try again when it has finished"
+        ) from None
+    try:
+        handle.write(f"{os.getpid()} {dt.datetime.now().isoformat(timespec='seconds')}\n")
+        handle.flush()
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:900px;margin:1rem auto;padding:0 1rem;line-height:1.5}}
+h1{{border-bottom:4px solid #0072B2;padding-bottom:.3rem}} table{{border-collapse:collapse;width:100%}}
+td,th{{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left}} .failed{{color:#D55E00;font-weight:bold}}
+footer{{color:#444;font-size:.85rem;margin-top:2rem}}</style></head>
+<body><main><h1>{title}</h1>{body}</main>
+<footer>ks2workbook {version}. Contains public sector information licensed under the Open Government Licence v3.0.
+</footer></body></html>
+"""
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_run_index(run_dir: Path, failed: Sequence[LaOutcome] = ()) -> Path:
+    """``<run-date>/index.html``: every LA folder present, with links to its reports and workbook."""
+    names = areas.areas().set_index("la_code")["la_name"]
+    rows = []
+    for folder in sorted((p for p in run_dir.iterdir() if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name)):
+        code = int(folder.name)
+        links = [
+            f'<a href="{folder.name}/{nb}.html">{html.escape(REPORT_NOTEBOOKS.get(nb, nb))}</a>'
+            for nb in REPORT_NOTEBOOKS
+            if (folder / f"{nb}.html").is_file()
+        ]
+        links += [f'<a href="{folder.name}/{x.name}">Excel tables</a>' for x in sorted(folder.glob("*.xlsx"))]
+        rows.append(
+            f"<tr><td>{code}</td><td>{html.escape(str(names.get(code, '')))}</td><td>{' · '.join(links)}</td></tr>"
+        )
+    failures = "".join(
+        f'<li class="failed">{o.la_code} {html.escape(str(names.get(o.la_code, "")))}: failed in this run, the '
+        f'previous report (if any) is kept; <a href="logs/{o.la_code}.log">log</a></li>'
+        for o in failed
+        if o.log is not None
+    )
+    body = (
+        f"<p>{len(rows)} local authorities.</p>"
+        + (f"<ul>{failures}</ul>" if failures else "")
+        + "<table><thead><tr><th>LA</th><th>Name</th><th>Reports</th></tr></thead><tbody>"
+        + "".join(rows)
+        + '</tbody></table><p><a href="../index.html">All runs</a></p>'
+    )
+    path = run_dir / "index.html"
+    _write_atomic(path, _PAGE.format(title=f"KS2 report pack, run of {run_dir.name}", body=body, version=__version__))
+    return path
+
+
+def write_root_index(root: Path) -> Path:
+    """``outputs/index.html``: every run date, newest first."""
+    runs = sorted((p for p in root.iterdir() if p.is_dir() and (p / "index.html").is_file()), reverse=True)
+
+    def count(run: Path) -> int:
+        return sum(1 for q in run.iterdir() if q.is_dir() and q.name.isdigit())
+
+    items = "".join(f'<li><a href="{p.name}/index.html">{p.name}</a> ({count(p)} LAs)</li>' for p in runs)
+    path = root / "index.html"
+    _write_atomic(path, _PAGE.format(title="KS2 report pack: all runs", body=f"<ul>{items}</ul>", version=__version__))
+    return path
+
+
+# -- the run -----------------------------------------------------------------------------------------------------
+
+
+def run_pack(
+    la_codes: Sequence[int | str],
+    notebooks: Sequence[str] | None = None,
+    out_root: Path | None = None,
+    extra: dict | None = None,
+    jobs: int = 1,
+    progress: bool = True,
+    date: str | None = None,
+) -> PackRun:
+    """Render the pack for each LA. ``jobs`` > 1 runs LAs in parallel worker processes (one kernel each)."""
+    from tqdm import tqdm
+
+    root = out_root or outputs_dir()
+    notebooks = list(notebooks or REPORT_NOTEBOOKS)
+    for name in notebooks:
+        notebook_path(name)
+    codes = [areas.require_la(c).code for c in la_codes]  # typos fail before any kernel starts
+    dataset.build_all()  # fresh tables before workers read them
+    extra = dict(extra or {})
+    started = time.perf_counter()
+    run_dir = root / (date or run_date())
+    with run_lock(root):
+        run_dir.mkdir(parents=True, exist_ok=True)
+        outcomes: list[LaOutcome] = []
+        seconds: dict[str, float] = {}
+        bar = tqdm(total=len(codes), desc="report pack", unit="LA", disable=not progress)
+        if jobs <= 1:
+            tasks = (_worker_task(c, notebooks, str(run_dir), extra) for c in codes)
+            for outcome, spent in tasks:
+                outcomes.append(outcome)
+                _add(seconds, spent, outcome.seconds)
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+                futures = [pool.submit(_worker_task, c, notebooks, str(run_dir), extra) for c in codes]
+                for future in as_completed(futures):
+                    outcome, spent = future.result()
+                    outcomes.append(outcome)
+                    _add(seconds, spent, outcome.seconds)
+                    bar.update()
+        bar.close()
+        outcomes.sort(key=lambda o: o.la_code)
+        write_run_index(run_dir, [o for o in outcomes if not o.published])
+        write_root_index(root)
+        seconds["wall"] = time.perf_counter() - started
+        log = _write_log(run_dir, outcomes, seconds, jobs)
+    return PackRun(outcomes, run_dir, log, seconds)
+
+
+def _add(total: dict[str, float], *parts: dict[str, float]) -> None:
+    for part in parts:
+        for key, value in part.items():
+            total[key] = total.get(key, 0.0) + value
+
+
+def _write_log(run_dir: Path, outcomes: Sequence[LaOutcome], seconds: dict[str, float], jobs: int) -> Path:
+    stamp = dt.datetime.now().strftime("%H%M%S")
+    log = run_dir / "logs" / f"run-{stamp}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"ks2workbook {__version__} report run, {len(outcomes)} LA(s), {jobs} worker(s)"]
+    for outcome in outcomes:
+        for r in outcome.results:
+            state = "ok" if r.ok else f"FAILED: {r.error}"
+            lines.append(f"{outcome.la_code} {r.notebook}: {state}")
+    lines.append("time split (summed over workers): " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
+    log.write_text("\n".join(lines) + "\n")
+    return log

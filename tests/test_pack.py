@@ -1,0 +1,124 @@
+"""The report pack: two LAs into a temporary folder, every file checked; a broken notebook fails one LA only and
+leaves the previous good run untouched; two runs at once are refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import nbformat
+import pytest
+from ks2workbook import pack, paths, report
+from ks2workbook.errors import WorkbookError
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def two_la_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pack")
+    run = pack.run_pack([831, 343], out_root=out, jobs=1, progress=False, date="2026-01-31")
+    return run, out
+
+
+def test_two_las_every_file(two_la_run):
+    run, out = two_la_run
+    assert not run.failed, [r.error for r in run.results if not r.ok]
+    day = out / "2026-01-31"
+    for code in (831, 343):
+        folder = day / str(code)
+        for name in report.REPORT_NOTEBOOKS:
+            page = (folder / f"{name}.html").read_text(encoding="utf-8")
+            assert page.startswith("<!DOCTYPE html>") and "</html>" in page
+            assert "hl-ipython3" not in page and "Traceback" not in page
+            assert f"(LA {code})" in page and "ks2workbook" in page and "Open Government Licence" in page
+            executed = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+            assert any(c.get("outputs") for c in executed.cells if c.cell_type == "code")
+            injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+            assert injected and f"la_code = {code}" in injected[0].source
+        assert (folder / f"ks2_tables_{code}.xlsx").is_file() or not any(
+            "export.keep" in (paths.notebooks_dir() / f"{n}.ipynb").read_text() for n in report.REPORT_NOTEBOOKS
+        )
+        leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
+        assert leftovers == []
+    index = (day / "index.html").read_text()
+    assert 'href="831/trends.html"' in index and 'href="343/trends.html"' in index and "Derby" in index
+    assert 'href="2026-01-31/index.html"' in (out / "index.html").read_text()
+    assert not [p for p in day.iterdir() if p.name.startswith(".tmp-")]
+    assert run.log.is_file() and "831 trends: ok" in run.log.read_text()
+    assert {"kernel_start", "data_load", "analysis", "rendering", "wall"} <= set(run.seconds)
+
+
+@pytest.fixture
+def broken_project(tmp_path, monkeypatch):
+    """A project root whose notebooks include one that fails for Sefton (343) only."""
+    root = tmp_path / "project"
+    (root / "data").mkdir(parents=True)
+    os.symlink(paths.raw_dir(), root / "data" / "raw")
+    for name in ("scenarios", "rules"):
+        if (paths.project_root() / name).exists():
+            os.symlink(paths.project_root() / name, root / name)
+    shutil.copytree(paths.notebooks_dir(), root / "notebooks")
+    boom = new_notebook(
+        cells=[
+            new_markdown_cell("# Boom\n\nA notebook that fails for LA 343, to test the pack's failure handling."),
+            new_code_cell("la_code = 831", metadata={"tags": ["parameters"]}),
+            new_code_cell(
+                "from ks2workbook.errors import WorkbookError\n"
+                "if la_code == 343:\n    raise WorkbookError('deliberate failure for 343')\n"
+                "print('fine')"
+            ),
+        ]
+    )
+    nbformat.write(boom, root / "notebooks" / "boom.ipynb")
+    monkeypatch.setenv("KS2WB_ROOT", str(root))
+    monkeypatch.setenv("KS2WB_PROCESSED", str(paths.processed_dir()))
+    monkeypatch.setitem(report.REPORT_NOTEBOOKS, "boom", "Boom")
+    pack.notebook_parameters.cache_clear()
+    yield root
+    pack.notebook_parameters.cache_clear()
+
+
+def test_failure_in_one_la_keeps_its_last_good_report(broken_project, tmp_path):
+    out = tmp_path / "out"
+    first = pack.run_pack([343], notebooks=["trends"], out_root=out, jobs=1, progress=False, date="2026-02-01")
+    assert not first.failed
+    good = (out / "2026-02-01" / "343" / "trends.html").read_bytes()
+    second = pack.run_pack(
+        [831, 343], notebooks=["trends", "boom"], out_root=out, jobs=1, progress=False, date="2026-02-01"
+    )
+    assert [o.la_code for o in second.failed] == [343]
+    failure = next(r for r in second.results if not r.ok)
+    assert failure.notebook == "boom" and "deliberate failure for 343" in failure.error
+    assert (out / "2026-02-01" / "831" / "boom.html").is_file()  # the other LA was written
+    assert (out / "2026-02-01" / "343" / "trends.html").read_bytes() == good  # previous good run untouched
+    assert not (out / "2026-02-01" / "343" / "boom.html").exists()
+    assert "deliberate failure" in (out / "2026-02-01" / "logs" / "343.log").read_text()
+    assert "343" in (out / "2026-02-01" / "index.html").read_text()
+
+
+def test_second_run_at_once_is_refused(tmp_path):
+    with pack.run_lock(tmp_path):
+        with pytest.raises(WorkbookError, match="another report run"):
+            pack.run_pack([831], notebooks=["trends"], out_root=tmp_path, progress=False)
+
+
+def test_cli_report_exit_code_and_summary(tmp_path):
+    from ks2workbook.cli import app
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(
+        app, ["report", "--la", "831", "--notebook", "trends", "--out", str(tmp_path), "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 LA(s) done, 0 failed" in result.output
+    assert json.dumps(str(tmp_path))  # output root used
+    assert list(tmp_path.glob("*/831/trends.html"))
+
+
+def test_current_las_exclude_retired_councils():
+    codes = pack.current_la_codes()
+    assert 150 <= len(codes) <= 156
+    assert 909 not in codes and 928 not in codes and 942 in codes and 831 in codes
