@@ -14,7 +14,7 @@ endif
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.ks2workbook-installed
 
-.PHONY: setup browser data report test lint bench verify-data clean help
+.PHONY: setup browser data report report-all test lint bench bench-all verify-data clean help
 
 help:
 	@echo "make report   - set up and render the report pack for LA $(LA) into outputs/"
@@ -50,6 +50,11 @@ report: setup
 	$(VENV)/bin/ks2workbook build-data
 	$(VENV)/bin/ks2workbook report --la $(LA)
 
+# Every current LA in parallel (JOBS workers, default the machine's cores): what cron/systemd run (deploy/).
+report-all: setup
+	$(VENV)/bin/ks2workbook build-data
+	$(VENV)/bin/ks2workbook report --all --no-progress $(if $(JOBS),--jobs $(JOBS),)
+
 test: setup browser
 	$(VENV)/bin/ks2workbook verify-data
 	$(PY) -m ruff check lib tests benchmarks notebooks
@@ -61,6 +66,10 @@ lint: setup
 
 bench: setup
 	$(PY) benchmarks/run.py
+
+# The same plus the whole pack for every LA with 2 workers (adds about 15 minutes).
+bench-all: setup
+	$(PY) benchmarks/run.py --all
 
 clean:
 	rm -rf data/processed .pytest_cache .ruff_cache

@@ -20,6 +20,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 BUILD = "from ks2workbook import dataset; dataset.build_all(force=True)"
+PACK = (
+    "import sys, json; from pathlib import Path; from ks2workbook import pack; "
+    "codes = json.loads(sys.argv[2]); "
+    "run = pack.run_pack(codes if codes else pack.current_la_codes(), out_root=Path(sys.argv[1]), "
+    "jobs=int(sys.argv[3]), progress=False); "
+    "assert not run.failed, run.summary(); print(json.dumps(run.seconds))"
+)
 NOTEBOOK = (
     "import sys; from pathlib import Path; from ks2workbook import report; "
     "r = report.render('{nb}', {{'la_code': 831}}, Path(sys.argv[1]), 'bench', 'bench'); "
@@ -31,6 +38,58 @@ def _time(code: str, *args: str, env: dict | None = None) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code, *args], check=True, cwd=ROOT, env=env)
     return time.perf_counter() - start
+
+
+def _pack(out: Path, codes: list[int], jobs: int, env: dict) -> tuple[float, dict]:
+    import json
+
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", PACK, str(out), json.dumps(codes), str(jobs)],
+        check=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return time.perf_counter() - start, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+SPLIT_KEYS = ("kernel_start", "data_load", "analysis", "rendering")
+
+
+def _split(seconds: dict) -> str:
+    total = sum(seconds.get(k, 0.0) for k in SPLIT_KEYS) or 1.0
+    return ", ".join(
+        f"{k.replace('_', ' ')} {seconds.get(k, 0.0):.0f} s ({seconds.get(k, 0.0) / total:.0%})" for k in SPLIT_KEYS
+    )
+
+
+def measure_pack(runs: int, subset: int, all_las: bool) -> tuple[list, list[str]]:
+    """One LA sequential; a subset of LAs with 1 and 2 workers (the speed-up); optionally every LA, 2 workers."""
+    rows, notes = [], []
+    with tempfile.TemporaryDirectory() as scratch:
+        env = dict(os.environ)
+        one = [_pack(Path(scratch) / f"one{i}", [831], 1, env) for i in range(runs)]
+        rows.append(("Report pack, one LA (Derby), all notebooks, sequential", "under 30 s", [t for t, _ in one]))
+        notes.append(f"One-LA time split (last run, summed): {_split(one[-1][1])}.")
+        from ks2workbook import pack
+
+        codes = pack.current_la_codes()[:subset]
+        t1, _ = _pack(Path(scratch) / "sub1", codes, 1, env)
+        t2, split2 = _pack(Path(scratch) / "sub2", codes, 2, env)
+        rows.append((f"Report pack, {len(codes)} LAs, 1 worker", "", [t1]))
+        rows.append((f"Report pack, {len(codes)} LAs, 2 workers", f"at least 1.7x faster: {t1 / t2:.2f}x", [t2]))
+        notes.append(
+            f"Speed-up with 2 workers on {len(codes)} LAs: {t1 / t2:.2f}x ({t1:.0f} s -> {t2:.0f} s); "
+            f"time split with 2 workers (summed over workers): {_split(split2)}."
+        )
+        if all_las:
+            ta, splita = _pack(Path(scratch) / "all", [], 2, env)
+            n = len(pack.current_la_codes())
+            rows.append((f"Report pack, all {n} LAs, 2 workers", "under 15 min", [ta]))
+            notes.append(f"All-LA time split (summed over workers): {_split(splita)}.")
+    return rows, notes
 
 
 def measure(runs: int) -> list[tuple[str, str, list[float]]]:
@@ -65,7 +124,7 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}){mem}, {system}"
 
 
-def write(rows: list[tuple[str, str, list[float]]], runs: int) -> str:
+def write(rows: list[tuple[str, str, list[float]]], runs: int, notes: list[str] | None = None) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -78,14 +137,23 @@ def write(rows: list[tuple[str, str, list[float]]], runs: int) -> str:
     for what, aim, times in rows:
         runs_text = ", ".join(f"{t:.1f}" for t in times)
         lines.append(f"| {what} | {statistics.median(times):.1f} s | {runs_text} | {aim} |")
+    lines += ["", *[f"- {note}" for note in notes or []]]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--subset", type=int, default=12, help="LAs in the 1-vs-2-worker speed-up run")
+    parser.add_argument("--all", action="store_true", help="also time every LA with 2 workers (about 15 min)")
+    parser.add_argument("--no-pack", action="store_true", help="only the data build and one notebook")
     args = parser.parse_args()
-    text = write(measure(args.runs), args.runs)
+    rows = measure(args.runs)
+    notes: list[str] = []
+    if not args.no_pack:
+        pack_rows, notes = measure_pack(args.runs, args.subset, args.all)
+        rows += pack_rows
+    text = write(rows, args.runs, notes)
     (ROOT / "benchmarks" / "results.md").write_text(text)
     print(text)
 

@@ -78,11 +78,9 @@ def resolve(query: str | int) -> Area:
 def require_la(query: str | int) -> Area:
     """Like :func:`resolve`, but refuses England and regions where an analysis needs a single LA."""
     area = resolve(query)
-    if area.kind not in ("la", "discontinued"):
-        raise UnknownAreaError(
-            f"{area.label} is {'England' if area.kind == 'england' else 'a region'}, not a local authority; "
-            "give an LA code such as 831 (Derby)."
-        )
+    if area.kind != "la":
+        what = {"england": "England", "region": "a region"}.get(area.kind, "a discontinued code")
+        raise UnknownAreaError(f"{area.label} is {what}, not a local authority; give an LA code such as 831 (Derby).")
     return area
 
 
