@@ -58,3 +58,7 @@ def test_second_run_same_day_is_idempotent(tmp_path):
     assert not first.failed and not second.failed
     assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "2026-04-01" / "831").iterdir()) == files
     assert not [p for p in (tmp_path / "2026-04-01").iterdir() if p.name.startswith((".tmp-", ".old-"))]
+    # A later run of another notebook the same day keeps the trends report beside it.
+    third = pack.run_pack([831], notebooks=["floor"], out_root=tmp_path, progress=False, date="2026-04-01")
+    assert not third.failed
+    assert {"trends.html", "floor.html"} <= {p.name for p in (tmp_path / "2026-04-01" / "831").iterdir()}

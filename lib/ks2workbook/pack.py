@@ -154,6 +154,10 @@ def run_la(
                     os.replace(f, tables / f"{sub.name}__{f.stem}.parquet")
             _write_tables_xlsx(tables, scratch / f"ks2_tables_{area.code}.xlsx")
         shutil.rmtree(tables, ignore_errors=True)
+        if dest.is_dir():  # a run of some notebooks keeps the day's other reports of this LA
+            for old in dest.iterdir():
+                if old.is_file() and not (scratch / old.name).exists():
+                    shutil.copy2(old, scratch / old.name)
         replace_dir(scratch, dest)
         for r in results:
             r.html, r.executed = dest / f"{r.notebook}.html", dest / f"{r.notebook}.ipynb"
