@@ -495,21 +495,26 @@ def normalise_name(name: object) -> str:
     text = re.sub(r"\bc\.?\s*of\s*e\.?\b|\bcofe\b|\bce\b", " church of england ", text)
     text = re.sub(r"\bst\.?\s", "st ", text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
-    text = re.sub(r"\b(the|school|academy|primary|junior|infant|voluntary|aided|controlled)\b", " ", text)
+    # Words that vary between files for the same school; "junior" and "infant" are kept: they tell schools apart.
+    text = re.sub(r"\b(the|school|academy|primary|voluntary|aided|controlled)\b", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
 def match_urns_by_name(frame: pd.DataFrame, aliases: pd.DataFrame) -> pd.Series:
     """URN for each row of ``frame`` (columns ``la_code``, ``school_name``) by normalised name within its LA.
 
-    ``aliases`` holds every (urn, la_code, name) we know: spine and Ofsted names, under both the 2018 LA and the
-    latest census LA (so schools of councils that merged since, Cumbria 909 -> 942/943 and Northamptonshire
-    928 -> 940/941, still match). A row matches only when exactly one URN has that normalised name in that LA:
-    ambiguous or absent names stay unmatched (NA), because a wrong URN would be worse than none. The match rate
-    is reported by :func:`ks2workbook.quality.quality_summary`.
+    ``aliases`` holds every (urn, la_code, name, current) we know: spine and Ofsted names, under both the 2018
+    LA and the latest census LA (so schools of councils that merged since, Cumbria 909 -> 942/943 and
+    Northamptonshire 928 -> 940/941, still match). A row matches only when exactly one URN has that normalised
+    name in that LA: ambiguous or absent names stay unmatched (NA), because a wrong URN would be worse than none.
+    The match rate is reported by :func:`ks2workbook.quality.quality_summary`.
     """
     keyed = aliases.assign(_key=aliases["name"].map(normalise_name))
     keyed = keyed[keyed["_key"].ne("") & keyed["la_code"].notna()].drop_duplicates(["la_code", "_key", "urn"])
+    # An academy conversion leaves two URNs with one name: the closed one and the open one. Where a name is
+    # shared, only URNs still open (in the latest census, no close date) stay candidates.
+    shared = keyed.groupby(["la_code", "_key"])["urn"].transform("size") > 1
+    keyed = keyed[~shared | keyed["current"]]
     counts = keyed.groupby(["la_code", "_key"])["urn"].transform("size")
     lookup = dict(zip(zip(keyed["la_code"], keyed["_key"], strict=True), keyed["urn"], strict=True))
     ambiguous = set(zip(keyed.loc[counts > 1, "la_code"], keyed.loc[counts > 1, "_key"], strict=True))
@@ -529,7 +534,11 @@ def school_name_aliases(schools: pd.DataFrame, census: pd.DataFrame) -> pd.DataF
     ).dropna()
     latest_la = census.dropna(subset=["la_code"]).sort_values("year").drop_duplicates("urn", keep="last")
     las = pd.concat([schools[["urn", "la_code"]], latest_la[["urn", "la_code"]]]).dropna().drop_duplicates()
-    return names.merge(las, on="urn").drop_duplicates()
+    open_now = set(census.loc[census["year"] == census["year"].max(), "urn"]) - set(
+        schools.loc[schools["close_date"].notna(), "urn"]
+    )
+    out = names.merge(las, on="urn").drop_duplicates()
+    return out.assign(current=out["urn"].isin(open_now))
 
 
 def _read_league(year: int, aliases: pd.DataFrame) -> pd.DataFrame:
