@@ -110,17 +110,20 @@ def test_level_era_rule_refused_with_reason():
         (
             "name: x\nkind: local\nrules:\n  - year: 2023\n    label: a\n"
             "    attainment: {measure: rwm_exp, below: high}\n",
-            r"field rules\.0\.attainment\.below \(entry starting line 4\)",
+            r"line 6: rules\[0\]\.attainment\.below: Input should be a valid number.*\(got 'high'\)",
         ),
         (
             "name: x\nkind: local\nrules:\n  - year: 2023\n    label: a\n",
-            r"rules\.0.*needs an attainment test",
+            r"line 4: rules\[0\]: a floor rule needs an attainment test",
         ),
-        ("name: x\nkind: regional\nrules: []\n", r"field kind"),
+        (
+            "name: x\nkind: regional\nrules: []\n",
+            r"line 2: kind: Input should be 'national' or 'local' \(got 'regional'\)",
+        ),
         (
             "name: x\nkind: local\nrules:\n  - {year: 2023, label: a, attainment: {measure: rwm_exp, below: 60}}\n"
             "  - {year: 2023, label: b, attainment: {measure: rwm_exp, below: 65}}\n",
-            "more than one rule",
+            r"line 3: rules: more than one rule for year\(s\) \[2023\]",
         ),
         ("name: [unclosed\n", r"line \d+: not valid YAML"),
     ],

@@ -7,7 +7,9 @@ dates). ``scenarios/README.md`` describes the format; ``scenarios/derby_2010_*.y
 
 Why a separate module: the engine (:mod:`ks2workbook.capacity`) only ever sees a validated :class:`Scenario`;
 everything a council can get wrong in the file is caught here and reported as a :class:`ConfigError` naming
-the file, the line and the field (``supply.employed[0].fte``), never as a pydantic traceback.
+the file, the line and the field (``supply.employed[0].fte``), never as a pydantic traceback. Reading the
+file and wording the errors is :mod:`ks2workbook.config`'s (shared with the floor and strand rule files); the
+checks across fields that make a scenario consistent stay here.
 """
 
 from __future__ import annotations
@@ -17,18 +19,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
-    ValidationError,
     ValidationInfo,
     field_validator,
 )
 
+from .config import Loc, Problem, YamlFile, read_yaml
 from .errors import ConfigError, WorkbookError
 from .paths import scenarios_dir
 
@@ -222,118 +223,12 @@ class Scenario(_Model):
 
 
 # --------------------------------------------------------------------------------------------------------
-# YAML with line numbers
-# --------------------------------------------------------------------------------------------------------
-
-Loc = tuple[str | int, ...]
-
-
-def _line_map(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
-    """Parse YAML and record the 1-based line of every key and list item, by path.
-
-    Duplicate keys are an error (PyYAML would silently keep the last one, hiding a typo'd override).
-    """
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "somewhere"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{file}: {where}: not valid YAML ({problem})") from None
-    finally:
-        loader.dispose()
-
-    lines: dict[Loc, int] = {(): 1}
-
-    def walk(node: yaml.Node, path: Loc) -> None:
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                line = key_node.start_mark.line + 1
-                if key in seen:
-                    raise ConfigError(
-                        f"{file}: line {line}: '{_dotted((*path, key))}' appears twice "
-                        f"(first on line {seen[key]}); keep one"
-                    )
-                seen[key] = line
-                lines[(*path, key)] = line
-                walk(value_node, (*path, key))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                lines[(*path, i)] = item.start_mark.line + 1
-                walk(item, (*path, i))
-
-    if root is not None:
-        walk(root, ())
-    return data, lines
-
-
-def _dotted(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-def _data_path(loc: Loc, lines: Mapping[Loc, int]) -> tuple[Loc, Loc]:
-    """Map a pydantic ``loc`` to (path in the file, path to report).
-
-    pydantic adds tags that are not keys (``[key]`` for a bad dict key, type names inside unions); they are
-    dropped. A missing field is not in the file: its line is its parent's, but the report names the field.
-    """
-    found: Loc = ()
-    report: Loc = ()
-    for part in loc:
-        candidate = (*found, part if isinstance(part, int) else str(part))
-        if candidate in lines:
-            found = candidate
-            report = candidate
-        elif isinstance(part, str) and ("[" in part or part == ALL):
-            continue  # pydantic's tag ('[key]', 'function-plain[...]') or our "all" for a plain number
-        else:
-            report = (*found, part)
-            break
-    return found, report
-
-
-def _message(err: Mapping[str, Any]) -> str:
-    kind = err.get("type", "")
-    if kind == "missing":
-        return "missing required field"
-    if kind == "extra_forbidden":
-        return "unknown field (not part of the scenario format: check the spelling; see scenarios/README.md)"
-    msg = str(err.get("msg", ""))
-    msg = msg.removeprefix("Value error, ")
-    value = err.get("input")
-    if kind not in ("value_error",) and not isinstance(value, dict | list) and value is not None:
-        msg += f" (got {value!r})"
-    return msg
-
-
-def format_errors(file: str, problems: list[tuple[Loc, str]], lines: Mapping[Loc, int]) -> str:
-    """One line per problem: ``file: line N: field.path: what is wrong``."""
-    out = []
-    for loc, msg in problems:
-        found, report = _data_path(loc, lines)
-        if loc and loc[-1] == "[key]" and found:
-            report = found  # the bad key itself is the field to name
-        where = f"line {lines.get(found, 1)}: " if lines else ""
-        out.append(f"{file}: {where}{_dotted(report)}: {msg}")
-    n = len(out)
-    head = f"{file}: {n} problem{'s' if n > 1 else ''} in the scenario file:\n  " if n > 1 else ""
-    return head + "\n  ".join(out)
-
-
-# --------------------------------------------------------------------------------------------------------
 # Checks across fields (after pydantic)
 # --------------------------------------------------------------------------------------------------------
 
 
-def _cross_checks(s: Scenario) -> list[tuple[Loc, str]]:
-    problems: list[tuple[Loc, str]] = []
+def _cross_checks(s: Scenario) -> list[Problem]:
+    problems: list[Problem] = []
     for strand, counts in s.schools.items():
         extra = s.allocation.extra_days.get(strand, {})
         if ALL in counts and len(counts) > 1:
@@ -432,10 +327,8 @@ def load_scenario(path: str | Path, *, la_code: int | None = None, year: int | N
         shown = str(resolved.relative_to(scenarios_dir().parent))
     except ValueError:
         shown = str(resolved)
-    text = resolved.read_text(encoding="utf-8")
-    data, lines = _line_map(text, shown)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{shown}: line 1: expected a mapping of fields (name:, start:, ...), got {data!r}")
+    file = read_yaml(resolved, shown=shown, kind="scenario file")
+    data = file.mapping("name:, start:, ...")
 
     schools_source = "entered"
     if data.get("schools") == FROM_ANALYSIS:
@@ -443,28 +336,28 @@ def load_scenario(path: str | Path, *, la_code: int | None = None, year: int | N
         try:
             data = {**data, "schools": strand_counts_from_analysis(la, year)}
         except ConfigError as exc:
-            raise ConfigError(f"{shown}: line {lines.get(('schools',), 1)}: {exc}") from None
+            raise ConfigError(f"{shown}: line {file.line(('schools',))}: {exc}") from None
         schools_source = f"strand analysis, LA {la}, {year}"
 
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        problems = [(tuple(e["loc"]), _message(e)) for e in exc.errors()]
-        raise ConfigError(format_errors(shown, problems, lines)) from None
-    problems = _cross_checks(scenario)
-    if problems:
-        raise ConfigError(format_errors(shown, problems, lines))
+    scenario = _validate(file, data)
     return scenario.model_copy(update={"source_path": resolved, "schools_source": schools_source})
 
 
 def scenario_from_dict(data: Mapping[str, Any], name: str = "<scenario>") -> Scenario:
     """Validate a scenario given as a dict (sliders, sensitivity runs); same errors, no line numbers."""
-    try:
-        scenario = Scenario.model_validate(dict(data))
-    except ValidationError as exc:
-        problems = [(tuple(e["loc"]), _message(e)) for e in exc.errors()]
-        raise ConfigError(format_errors(name, problems, {})) from None
+    data = dict(data)
+    return _validate(YamlFile(name, data), data)
+
+
+def _validate(file: YamlFile, data: dict[str, Any]) -> Scenario:
+    """pydantic's checks, then the cross-field ones, reported in the same form."""
+    scenario = file.validate(Scenario, data, unknown_field=_unknown_field)
     problems = _cross_checks(scenario)
     if problems:
-        raise ConfigError(format_errors(name, problems, {}))
+        raise file.error(problems)
     return scenario
+
+
+def _unknown_field(loc: Loc) -> str:
+    """A misspelt key is the usual cause: send the editor to the format's description."""
+    return "unknown field (not part of the scenario format: check the spelling; see scenarios/README.md)"

@@ -3,7 +3,8 @@
 Why data, not code: the floor changed almost every year (DOMAIN.md section 7) and councils set their own "floor"
 for years with no national one (e.g. "RWM below 65%" for 2022-2025). Every rule names its attainment test, its
 progress conditions, its eligibility and its source, and the report prints which rule it applied and from which
-file. Files are validated on load; a bad file raises :class:`ConfigError` naming the file, the field and the line.
+file. Files are validated on load; a bad file raises :class:`ConfigError` naming the file, the field and the line
+(read and worded by :mod:`ks2workbook.config`, like the scenario and strand files).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .config import read_yaml
 from .errors import ConfigError, NoDataError
 from .paths import project_root, rules_dir
 
@@ -96,13 +97,15 @@ class RuleFile(BaseModel):
     kind: Literal["national", "local"]
     rules: list[FloorRule] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _one_rule_per_year(self) -> RuleFile:
-        years = [r.year for r in self.rules]
+    @field_validator("rules")
+    @classmethod
+    def _one_rule_per_year(cls, rules: list[FloorRule]) -> list[FloorRule]:
+        """On the field, not the model, so the message points at the ``rules:`` line rather than line 1."""
+        years = [r.year for r in rules]
         dupes = sorted({y for y in years if years.count(y) > 1})
         if dupes:
             raise ValueError(f"more than one rule for year(s) {dupes}: one entry per year")
-        return self
+        return rules
 
 
 @dataclass(frozen=True)
@@ -119,15 +122,6 @@ class AppliedRule:
         return f"{self.kind} rule for {self.rule.year} ({self.rule.label}), from {self.file}"
 
 
-def _line_of(text: str, field_path: tuple) -> int | None:
-    """Best-effort line number of a validation error: the line of the n-th rule entry, else None."""
-    if len(field_path) >= 2 and field_path[0] == "rules" and isinstance(field_path[1], int):
-        hits = [i + 1 for i, line in enumerate(text.splitlines()) if line.lstrip().startswith("- year:")]
-        if field_path[1] < len(hits):
-            return hits[field_path[1]]
-    return None
-
-
 def _display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(project_root()))
@@ -141,25 +135,14 @@ def read_rule_file(path: str | Path) -> RuleFile:
     if not path.is_absolute() and not path.exists():
         candidate = project_root() / path
         path = candidate if candidate.exists() else path
-    if not path.exists():
-        raise ConfigError(
-            f"floor rule file {path} not found (give a path to a YAML file like rules/local_floor_example.yaml)"
-        )
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({exc})") from exc
-    try:
-        return RuleFile.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        line = _line_of(text, tuple(err["loc"]))
-        where = f" (entry starting line {line})" if line else ""
-        raise ConfigError(f"{path}: field {field}{where}: {err['msg']} (got {err.get('input')!r})") from exc
+    file = read_yaml(
+        path,
+        shown=_display_path(path),
+        kind="floor rule file",
+        hint="give a path to a YAML file like rules/local_floor_example.yaml",
+    )
+    file.mapping("name:, kind:, rules:")
+    return file.validate(RuleFile)
 
 
 def national_rules() -> dict[int, AppliedRule]:

@@ -1,0 +1,198 @@
+"""Council-editable YAML files: one way to read them and one way to say what is wrong with them.
+
+Scenario files (:mod:`ks2workbook.capacity_scenario`), floor rule files (:mod:`ks2workbook.floor_rules`) and
+strand rule files (:mod:`ks2workbook.strands`) are edited by hand by council staff who will never read a pydantic
+traceback. Every mistake must come back as a :class:`ConfigError` with one line per problem::
+
+    scenarios/new.yaml: line 14: supply.employed[0].fte: Input should be greater than or equal to 0 (got -1)
+
+naming the file, the line, the field and what was expected. Why one module: each of those modules used to carry
+its own copy of this, and they drifted (one gave exact lines, one the line of the list entry, one none for most
+errors). What is generic lives here: parsing with a key-path -> line map (so a line can be named for every field,
+and duplicate keys, which PyYAML would silently collapse into the last one, are caught), and turning pydantic's
+errors into those lines. What a file *means* (cross-field checks, hints about the format) stays in its module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import ConfigError
+
+#: A path into a file's data: mapping keys (str) and list positions (int), e.g. ("supply", "employed", 0, "fte").
+Loc = tuple[str | int, ...]
+#: One problem: where (a path, as pydantic gives it or a module builds it) and what is wrong, in words.
+Problem = tuple[Loc, str]
+M = TypeVar("M", bound=BaseModel)
+
+_UNSET: Any = object()
+
+
+def dotted(loc: Loc) -> str:
+    """``("supply", "employed", 0, "fte")`` -> ``supply.employed[0].fte``: how a user finds the field."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def parse_yaml(text: str, shown: str) -> YamlFile:
+    """Parse YAML text and record the 1-based line of every key and list item, by path.
+
+    Composes the node tree first because only nodes carry line numbers; constructing from the same tree gives
+    the data. Duplicate keys are refused (PyYAML would keep the last one, hiding a mistyped override).
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "somewhere"
+        problem = getattr(exc, "problem", None) or str(exc)
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start is not None and mark is not None and start.line != mark.line:
+            problem += f"; {context} on line {start.line + 1}"  # an unclosed bracket: where it was opened
+        raise ConfigError(f"{shown}: {where}: not valid YAML ({problem})") from None
+    finally:
+        loader.dispose()
+
+    lines: dict[Loc, int] = {(): 1}
+
+    def walk(node: yaml.Node, path: Loc) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise ConfigError(
+                        f"{shown}: line {line}: '{dotted((*path, key))}' appears twice "
+                        f"(first on line {seen[key]}); keep one"
+                    )
+                seen[key] = line
+                lines[(*path, key)] = line
+                walk(value_node, (*path, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[(*path, i)] = item.start_mark.line + 1
+                walk(item, (*path, i))
+
+    if root is not None:
+        walk(root, ())
+    return YamlFile(shown, data, lines)
+
+
+def read_yaml(path: str | Path, *, shown: str | None = None, kind: str = "YAML file", hint: str = "") -> YamlFile:
+    """Read and parse one file. ``shown`` is the name messages use (e.g. relative to the project); ``kind`` and
+    ``hint`` make the not-found message say what file was expected and where to get one."""
+    path = Path(path)
+    shown = shown or str(path)
+    if not path.exists():
+        raise ConfigError(f"{kind} {path} not found" + (f" ({hint})" if hint else ""))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{shown}: cannot be read as a UTF-8 text file ({exc})") from None
+    return parse_yaml(text, shown)
+
+
+def _tag(part: str | int) -> bool:
+    """pydantic's own labels in an error path, not keys of the file: '[key]', 'function-plain[...]'."""
+    return isinstance(part, str) and "[" in part
+
+
+def describe(err: Mapping[str, Any], unknown_field: Callable[[Loc], str] | None = None) -> str:
+    """What a pydantic error means, in the words a file editor needs (with the value they wrote).
+
+    ``unknown_field`` lets a module say what an unknown key should be instead (the allowed fields, its README).
+    """
+    kind = err.get("type", "")
+    value = err.get("input")
+    if kind == "missing":
+        return "missing required field"
+    if kind == "extra_forbidden":
+        return unknown_field(tuple(err.get("loc", ()))) if unknown_field else "unknown field (check the spelling)"
+    if kind in ("model_type", "dict_type"):
+        return f"expected a mapping of fields (key: value lines), got {value!r}"
+    msg = str(err.get("msg", "")).removeprefix("Value error, ")
+    if kind != "value_error" and not isinstance(value, dict | list) and value is not None:
+        msg += f" (got {value!r})"
+    return msg
+
+
+@dataclass(frozen=True)
+class YamlFile:
+    """A parsed file: the name messages show, its data, and the line of every key path (empty when the data did
+    not come from a file, e.g. a scenario built from sliders: messages then name the field without a line)."""
+
+    shown: str
+    data: Any
+    lines: Mapping[Loc, int] = field(default_factory=dict)
+
+    def mapping(self, example: str) -> dict[Any, Any]:
+        """The data as a mapping of fields, or a :class:`ConfigError` (an empty file, a bare list or value)."""
+        if not isinstance(self.data, dict):
+            raise ConfigError(f"{self.shown}: line 1: expected a mapping of fields ({example}), got {self.data!r}")
+        return self.data
+
+    def locate(self, loc: Loc) -> tuple[Loc, Loc]:
+        """Map an error path to (path present in the file, path to name in the message).
+
+        Walks the file's own data, so whatever pydantic adds is dropped: its tags ('[key]', union member names)
+        and keys a validator made up (a plain number stored as ``{"all": n}``). A missing field is not in the
+        file: it is placed on its parent's line, but the message names the field.
+        """
+        node, found = self.data, ()
+        for part in loc:
+            if isinstance(node, dict):
+                key = next((k for k in node if k == part or str(k) == str(part)), _UNSET)
+                if key is not _UNSET:
+                    node, found = node[key], (*found, str(key))
+                    continue
+                if _tag(part):
+                    continue
+                return found, (*found, part)
+            if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node, found = node[part], (*found, part)
+                continue
+            if isinstance(node, list) and _tag(part):
+                continue
+            break  # below a single value: the rest of the path is pydantic's, not the file's
+        return found, found
+
+    def line(self, loc: Loc) -> int:
+        """Line of ``loc`` in the file, else of its nearest parent that has one (a key PyYAML spelled differently)."""
+        for n in range(len(loc), -1, -1):
+            if loc[:n] in self.lines:
+                return self.lines[loc[:n]]
+        return 1
+
+    def error(self, problems: Iterable[Problem]) -> ConfigError:
+        """One line per problem, ``file: line N: field.path: what is wrong``; a count first when there are several."""
+        out = []
+        for loc, msg in problems:
+            found, report = self.locate(loc)
+            where = f"line {self.line(found)}: " if self.lines else ""
+            out.append(f"{self.shown}: {where}{dotted(report)}: {msg}")
+        if len(out) == 1:
+            return ConfigError(out[0])
+        return ConfigError(f"{self.shown}: {len(out)} problems:\n  " + "\n  ".join(out))
+
+    def validate(self, model: type[M], data: Any = _UNSET, *, unknown_field: Callable[[Loc], str] | None = None) -> M:
+        """``model`` validated from the file's data (or ``data``, derived from it), every problem reported at once.
+
+        Lines and field paths always come from the file's own data, so a value a module filled in (a count from
+        the analysis) is reported at the line of the key that asked for it.
+        """
+        try:
+            return model.model_validate(self.data if data is _UNSET else data)
+        except ValidationError as exc:
+            problems = [(tuple(e["loc"]), describe(e, unknown_field)) for e in exc.errors()]
+            raise self.error(problems) from None
