@@ -104,7 +104,9 @@ def test_read_yaml_lines_and_shown_name(tmp_path):
 
 
 def test_not_a_mapping():
-    for text in ("", "- a\n- b\n", "just words\n"):
+    with pytest.raises(ConfigError, match=r"^plan\.yaml: line 1: the file is empty; expected a mapping of fields"):
+        parse_yaml("# nothing yet\n", "plan.yaml").mapping("title:, posts:")
+    for text in ("- a\n- b\n", "just words\n"):
         with pytest.raises(ConfigError, match=r"^plan\.yaml: line 1: expected a mapping of fields \(title:, posts:\)"):
             parse_yaml(text, "plan.yaml").mapping("title:, posts:")
     msg = _error("title: a\nposts: [3]\n")

@@ -138,6 +138,8 @@ class YamlFile:
 
     def mapping(self, example: str) -> dict[Any, Any]:
         """The data as a mapping of fields, or a :class:`ConfigError` (an empty file, a bare list or value)."""
+        if self.data is None:
+            raise ConfigError(f"{self.shown}: line 1: the file is empty; expected a mapping of fields ({example})")
         if not isinstance(self.data, dict):
             raise ConfigError(f"{self.shown}: line 1: expected a mapping of fields ({example}), got {self.data!r}")
         return self.data
