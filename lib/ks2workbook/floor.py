@@ -43,6 +43,7 @@ from . import areas as areas_mod
 from . import dataset
 from .errors import NoDataError, WorkbookError
 from .floor_rules import AppliedRule, FloorRule, all_rules, rule_for
+from .paths import processed_dir
 from .values import safe_share
 
 #: National pupil-level standard deviations of KS2 progress scores, backed out of the DfE's published confidence
@@ -373,7 +374,22 @@ def _summarise(table: pd.DataFrame, by: pd.Series | None) -> pd.DataFrame:
 
 
 def la_summary(year: int, local_rule_file: str | Path | None = None) -> pd.DataFrame:
-    """Per LA, region and England: schools assessed (eligible, with a verdict), below floor, share below (%)."""
+    """Per LA, region and England: schools assessed (eligible, with a verdict), below floor, share below (%).
+
+    National, so the same for every LA: computed once per process per year and rule file (keyed like
+    :func:`school_floor`, plus the processed ``areas`` table's version); a copy is returned."""
+    return _la_summary_cached(int(year), _key(local_rule_file), _areas_version()).copy()
+
+
+def _areas_version() -> tuple[str, int]:
+    dataset.load("areas")  # rebuilds a stale table first
+    path = processed_dir() / "areas.parquet"
+    return (str(path), path.stat().st_mtime_ns if path.exists() else 0)
+
+
+@lru_cache(maxsize=32)
+def _la_summary_cached(year: int, local: str, areas_version: tuple[str, int]) -> pd.DataFrame:
+    local_rule_file = local.rsplit("|", 1)[0] or None
     table = school_floor(year, None, local_rule_file)
     area = dataset.load("areas")
     las = area[area["kind"] == "la"]

@@ -19,20 +19,23 @@ mark for years where an LA's progress score is *significantly* above or below En
 :func:`progress_ci`). Retired and successor councils (Cumbria 909 -> 942/943, Northamptonshire 928 -> 940/941)
 are reported by :func:`mismatch_report`, never silently dropped.
 
-Every function takes the ``la_indicators`` table as its first argument (``None`` loads it), so a notebook
-loads it once and tests can pass small synthetic frames.
+Every function takes the ``la_indicators`` table as its first argument, so tests can pass small synthetic
+frames. ``None`` means the shipped table: it is split by indicator once per process (the report pack runs every
+LA in one kernel), so a function reads only its indicator's rows, and the national tables and the mismatch
+report (the same for every LA) are computed once; callers get copies. Pass ``None`` in notebooks.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from . import areas as areas_mod
-from . import dataset, style
+from . import dataset, paths, style
 from .errors import NoDataError, UnknownAreaError, WorkbookError
 
 ENGLAND = dataset.ENGLAND
@@ -71,8 +74,34 @@ PROGRESS_COLUMNS: dict[str, str] = {"KS2R_Prog_VA": "read", "KS2W_Prog_VA": "wri
 # ------------------------------------------------------------------------------------------------------------
 
 
-def _table(indicators: pd.DataFrame | None) -> pd.DataFrame:
-    return dataset.load("la_indicators") if indicators is None else indicators
+def _shipped_version(names: tuple[str, ...] = ("la_indicators",)) -> tuple[tuple[str, int], ...]:
+    """The shipped tables behind a cache: path and modification time of each parquet file, after
+    :func:`dataset.load` has rebuilt any stale table (a rebuild rewrites the file, so the key changes)."""
+    out = []
+    for name in names:
+        dataset.load(name)
+        path = paths.processed_dir() / f"{name}.parquet"
+        out.append((str(path), path.stat().st_mtime_ns if path.exists() else 0))
+    return tuple(out)
+
+
+@lru_cache(maxsize=2)
+def _shipped_by_indicator(version: tuple) -> dict[str, pd.DataFrame]:
+    """The shipped ``la_indicators`` rows per indicator (original order and index kept)."""
+    table = dataset.load("la_indicators")
+    return {str(ind): part for ind, part in table.groupby("indicator", sort=False)}
+
+
+def _table(indicators: pd.DataFrame | None, indicator: str | None = None) -> pd.DataFrame:
+    """The table to read: ``indicators`` when given; else the shipped table, only ``indicator``'s rows when
+    it is named and known (every function filters on it anyway, so the answer is the same, only faster)."""
+    if indicators is not None:
+        return indicators
+    if indicator is not None:
+        part = _shipped_by_indicator(_shipped_version()).get(indicator)
+        if part is not None:
+            return part.copy(deep=False)
+    return dataset.load("la_indicators")
 
 
 def indicator_info(indicators: pd.DataFrame | None, indicator: str) -> dict:
@@ -80,7 +109,7 @@ def indicator_info(indicators: pd.DataFrame | None, indicator: str) -> dict:
 
     Raises :class:`NoDataError` naming the closest indicator codes when the code is unknown.
     """
-    table = _table(indicators)
+    table = _table(indicators, indicator)
     rows = table[table.indicator == indicator]
     if rows.empty:
         names = sorted(table.indicator.unique())
@@ -113,7 +142,7 @@ def require_rankable_la(code: int | str) -> areas_mod.Area:
 
 def series(indicators: pd.DataFrame | None, code: int, indicator: str) -> pd.DataFrame:
     """One area's values of one indicator over time: ``year``, ``value`` (NaN = not available, never 0)."""
-    table = _table(indicators)
+    table = _table(indicators, indicator)
     indicator_info(table, indicator)
     rows = table[(table.indicator == indicator) & (table.la_code == int(code))]
     return rows[["year", "value"]].sort_values("year").reset_index(drop=True)
@@ -121,7 +150,7 @@ def series(indicators: pd.DataFrame | None, code: int, indicator: str) -> pd.Dat
 
 def years_with_data(indicators: pd.DataFrame | None, indicator: str) -> list[int]:
     """Years in which at least one LA has a value of this indicator."""
-    table = _table(indicators)
+    table = _table(indicators, indicator)
     rows = table[(table.indicator == indicator) & (table.la_code < LA_CODE_LIMIT) & table.value.notna()]
     return sorted(int(y) for y in rows.year.unique())
 
@@ -265,7 +294,7 @@ def sn_average_of(indicators: pd.DataFrame | None, codes: Iterable[int], indicat
     Plain mean of the values present; ``n_neighbours`` counts them; a year where all are missing is NaN
     with ``n_neighbours`` 0 (LAIT's rule).
     """
-    table = _table(indicators)
+    table = _table(indicators, indicator)
     indicator_info(table, indicator)
     codes = [int(c) for c in codes]
     rows = table[(table.indicator == indicator) & table.la_code.isin(codes)]
@@ -287,7 +316,7 @@ def sn_average(
     NaN when none has one), ``n_neighbours`` (how many were averaged). ``version`` is 2025, 2021, ``"both"``,
     ``"custom"`` or a list of versions; ``custom`` a list of LA codes.
     """
-    table = _table(indicators)
+    table = _table(indicators, indicator)
     parts = []
     for label, codes in neighbour_sets(la_code, version, custom).items():
         parts.append(sn_average_of(table, codes, indicator).assign(set=label))
@@ -336,8 +365,19 @@ def quartile_bands(values: pd.Series, polarity: str, no_quartile: bool = False) 
 def national_table(indicators: pd.DataFrame | None, indicator: str, year: int | None = None) -> pd.DataFrame:
     """All LAs (codes below 970) for one year (latest with data unless told): ``la_code``, ``la_name``,
     ``region``, ``value``, ``rank``, ``band``; sorted by rank (unranked last). Raises :class:`NoDataError`
-    naming the years with data when ``year`` has none."""
-    table = _table(indicators)
+    naming the years with data when ``year`` has none. For the shipped table (``None``) computed once per
+    process per indicator and year (it is the same for every LA); a copy is returned."""
+    if indicators is None:
+        return _national_table_cached(_shipped_version(), indicator, None if year is None else int(year)).copy()
+    return _national_table(indicators, indicator, year)
+
+
+@lru_cache(maxsize=256)
+def _national_table_cached(version: tuple, indicator: str, year: int | None) -> pd.DataFrame:
+    return _national_table(_table(None, indicator), indicator, year)
+
+
+def _national_table(table: pd.DataFrame, indicator: str, year: int | None) -> pd.DataFrame:
     info = indicator_info(table, indicator)
     year = _check_year(table, indicator, year)
     rows = table[(table.indicator == indicator) & (table.year == year) & (table.la_code < LA_CODE_LIMIT)]
@@ -354,7 +394,7 @@ def national_rank(indicators: pd.DataFrame | None, la_code: int, indicator: str,
     area = require_rankable_la(la_code)
     table = national_table(indicators, indicator, year)
     row = table[table.la_code == area.code]
-    info = indicator_info(_table(indicators), indicator)
+    info = indicator_info(indicators, indicator)
     of = int(table["rank"].notna().sum())
     if row.empty:
         return {
@@ -387,7 +427,7 @@ def sn_ranking(
     """The LA among its neighbours for one year: the LA and its neighbours (11 rows for a DfE group),
     ``la_code``, ``la_name``, ``value``, ``rank`` (LAIT's rule within the group, 1 = best), ``is_la``,
     sorted best first (missing last). "Top five of its statistical neighbours" means rank <= 5 here."""
-    table = _table(indicators)
+    table = _table(indicators, indicator)
     info = indicator_info(table, indicator)
     area = require_rankable_la(la_code)
     year = _check_year(table, indicator, year)
@@ -410,7 +450,7 @@ def trend(indicators: pd.DataFrame | None, code: int, indicator: str) -> pd.Data
     """Change from the previous year with a value (2020-21 are skipped, not zero): ``year``, ``value``,
     ``previous_year``, ``change``, ``favourable`` (True/False by polarity; ``<NA>`` for "None" polarity, no
     change or no previous value)."""
-    table = _table(indicators)
+    table = _table(indicators, indicator)
     info = indicator_info(table, indicator)
     s = series(table, code, indicator).dropna(subset=["value"]).reset_index(drop=True)
     s["previous_year"] = s["year"].shift(1).astype("Int64")
@@ -439,7 +479,7 @@ def comparison(
     """Wide table by year: the LA, its region, each SN average and England (LAIT's first view).
     Columns: ``year``, ``LA``, ``Region``, one per neighbour set (``SN average (DfE May 2025)`` ...),
     ``England``. Years 2020-21 stay as rows of NaN so charts show a gap."""
-    table = _table(indicators)
+    table = _table(indicators, indicator)
     area = require_rankable_la(la_code)
     out = series(table, area.code, indicator).rename(columns={"value": "LA"})
     if area.region_code is not None:
@@ -486,10 +526,10 @@ def rank_band_table(
     ``change`` (from the previous year with a value), ``favourable``, ``sn_rank``, ``sn_of``,
     ``national_rank``, ``national_of``, ``band``. An indicator with no data for ``year`` is a row of
     missing values (its latest year is still named in ``note``), not an error."""
-    table = _table(indicators)
     area = require_rankable_la(la_code)
     rows = []
     for ind in indicator_list or HEADLINE_INDICATORS:
+        table = _table(indicators, ind)
         info = indicator_info(table, ind)
         row = {"indicator": ind, "description": info["description"], "polarity": info["polarity"], "note": ""}
         try:
@@ -498,7 +538,7 @@ def rank_band_table(
             row["note"] = str(exc)
             rows.append(row)
             continue
-        nat = national_rank(table, area.code, ind, yr)
+        nat = national_rank(indicators, area.code, ind, yr)
         grp = sn_ranking(table, area.code, ind, yr, version, custom)
         la_row = grp[grp.is_la].iloc[0]
         sn = sn_average_of(table, grp.loc[~grp.is_la, "la_code"], ind)
@@ -559,8 +599,19 @@ def pupil_sd(school_results: pd.DataFrame | None = None) -> pd.DataFrame:
     schools' published 95% confidence intervals: the DfE's school interval is score +/- 1.96 * sd / sqrt(n),
     so sd = half-width * sqrt(n) / 1.96; we take the median over schools (n = eligible pupils, ``cohort``).
     Only the full-width Hampshire/Surrey files (2017-2019) publish the limits. Columns: ``year``,
-    ``subject`` (read/writ/mat), ``sd``, ``n_schools``."""
-    sr = dataset.load("school_results") if school_results is None else school_results
+    ``subject`` (read/writ/mat), ``sd``, ``n_schools``. National: for the shipped table (``None``) computed
+    once per process; a copy is returned."""
+    if school_results is None:
+        return _pupil_sd_cached(_shipped_version(("school_results",))).copy()
+    return _pupil_sd(school_results)
+
+
+@lru_cache(maxsize=2)
+def _pupil_sd_cached(version: tuple) -> pd.DataFrame:
+    return _pupil_sd(dataset.load("school_results"))
+
+
+def _pupil_sd(sr: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for subject in PROGRESS_COLUMNS.values():
         lo, hi = f"{subject}_prog_lower", f"{subject}_prog_upper"
@@ -604,7 +655,7 @@ def progress_ci(
     area = require_rankable_la(la_code)
     sr = dataset.load("school_results") if school_results is None else school_results
     subject = PROGRESS_COLUMNS[indicator]
-    sds = pupil_sd(sr)
+    sds = pupil_sd(school_results)
     sds = sds[sds.subject == subject].set_index("year")["sd"]
     pupils = sr[(sr.la_code == area.code) & sr[f"{subject}_prog"].notna()].groupby("year")["cohort"].sum(min_count=1)
     out = series(indicators, area.code, indicator).dropna(subset=["value"]).reset_index(drop=True)
@@ -639,8 +690,23 @@ def mismatch_report(
     indicator data but no SN group in a version (e.g. 942/943 in April 2021); an SN LA or neighbour absent
     from ``la_indicators``; a neighbour with no value of ``indicator`` in ``year`` (latest by default) -
     typically a retired council (Cumbria 909, Northamptonshire 928, pre-2019 Dorset) left out of the SN
-    average. An empty frame means the two files agree."""
-    table = _table(indicators)
+    average. An empty frame means the two files agree. For the shipped tables (``indicators`` and
+    ``neighbours`` both ``None``) computed once per process (the same for every LA); a copy is returned."""
+    if indicators is None and neighbours is None:
+        return _mismatch_cached(
+            _shipped_version(("la_indicators", "neighbours")), indicator, None if year is None else int(year)
+        ).copy()
+    return _mismatch_report(_table(indicators), neighbours, indicator, year)
+
+
+@lru_cache(maxsize=16)
+def _mismatch_cached(version: tuple, indicator: str, year: int | None) -> pd.DataFrame:
+    return _mismatch_report(_table(None), None, indicator, year)
+
+
+def _mismatch_report(
+    table: pd.DataFrame, neighbours: pd.DataFrame | None, indicator: str, year: int | None
+) -> pd.DataFrame:
     sn = dataset.load("neighbours") if neighbours is None else neighbours
     names = dict(zip(table.la_code, table.la_name, strict=False))
     names.update(dict(zip(sn.la_code, sn.la_name, strict=False)))
@@ -717,10 +783,10 @@ def export_frame(
     default), best first, with value, rank in the group, national rank and band, plus rows for the SN
     average and England. Columns: ``set``, ``year``, ``la_code``, ``la_name``, ``value``, ``sn_rank``,
     ``national_rank``, ``band``, ``is_la``."""
-    table = _table(None)
+    table = _table(None, indicator)
     grp = sn_ranking(table, la_code, indicator, year, sn_version, custom_neighbours)
     yr = int(grp.year.iloc[0])
-    nat = national_table(table, indicator, yr).set_index("la_code")
+    nat = national_table(None, indicator, yr).set_index("la_code")
     out = grp.rename(columns={"rank": "sn_rank"})
     out["national_rank"] = out.la_code.map(nat["rank"]).astype("Int64")
     out["band"] = out.la_code.map(nat["band"]).astype("string")
@@ -766,13 +832,13 @@ def headline(
     ``description``, ``year``, ``value``, ``england``, ``sn_average``, ``n_neighbours``, ``sn_rank``,
     ``sn_of``, ``top_five`` (bool), ``national_rank``, ``national_of``, ``band``, ``change``,
     ``previous_year``, ``favourable``, ``sn_set``."""
-    table = _table(indicators)
+    table = _table(indicators, indicator)
     area = require_rankable_la(la_code)
     info = indicator_info(table, indicator)
     grp = sn_ranking(table, area.code, indicator, year, sn_version)
     yr = int(grp.year.iloc[0])
     la_row = grp[grp.is_la].iloc[0]
-    nat = national_rank(table, area.code, indicator, yr)
+    nat = national_rank(indicators, area.code, indicator, yr)
     tr = trend(table, area.code, indicator)
     tr_row = tr[tr.year == yr]
     eng = series(table, ENGLAND, indicator)

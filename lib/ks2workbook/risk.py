@@ -32,14 +32,16 @@ less than 5 points above the threshold now, else 0).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from . import areas, dataset
+from . import areas, dataset, paths
 from .errors import NoDataError, WorkbookError
 
 #: Pairs of consecutive published years with school-level RWM attainment we can link by URN.
@@ -127,6 +129,36 @@ def add_gap_features(frame: pd.DataFrame, threshold: float, national_change: flo
     return out
 
 
+# ------------------------------------------------------------------------------------------------------------
+# Caches. Everything national (features for England, fitted models, backtests) is the same for every LA, and
+# the report pack runs every LA's notebooks in one kernel, so it is computed once per process. A cache is used
+# only for the shipped tables (``results``/``census`` not given) and is keyed on _data_version(), so a
+# rebuilt table is never answered from an old cache; callers always get copies, never the cached objects.
+# ------------------------------------------------------------------------------------------------------------
+
+#: The shipped tables the cached results are computed from.
+_CACHED_TABLES: tuple[str, ...] = ("school_results", "census", "schools", "la_indicators")
+
+
+def _data_version() -> tuple[tuple[str, int], ...]:
+    """The processed tables behind the caches: path and modification time of each parquet file, after
+    :func:`dataset.load` has rebuilt any stale table (a rebuild rewrites the file, so the key changes)."""
+    out = []
+    for name in _CACHED_TABLES:
+        dataset.load(name)
+        path = paths.processed_dir() / f"{name}.parquet"
+        out.append((str(path), path.stat().st_mtime_ns if path.exists() else 0))
+    return tuple(out)
+
+
+def clear_caches() -> None:
+    """Forget every cached national computation (they are also keyed on the tables' version)."""
+    for fn in (_features_cached, _training_pair_cached, _fit_on_cached, _backtest_cached, _summary_cached):
+        fn.cache_clear()
+    _floor_backtest_cached.cache_clear()
+    _floor_model_cached.cache_clear()
+
+
 def features(
     year: int,
     threshold: float = DEFAULT_THRESHOLD,
@@ -137,8 +169,27 @@ def features(
     """One row per school (with a URN) with an RWM result in ``year``: the model's features and their inputs.
 
     ``national_change`` is the national movement in points to the next year; ``None`` takes the published one
-    when it exists (fitting) and 0 otherwise (forecast).
+    when it exists (fitting) and 0 otherwise (forecast). With the shipped tables (``results`` and ``census``
+    not given) the national frame is computed once per process and a copy returned.
     """
+    if results is None and census is None:
+        change = None if national_change is None else float(national_change)
+        return _features_cached(_data_version(), int(year), float(threshold), change).copy()
+    return _features(year, threshold, national_change, results, census)
+
+
+@lru_cache(maxsize=32)
+def _features_cached(version: tuple, year: int, threshold: float, national_change: float | None) -> pd.DataFrame:
+    return _features(year, threshold, national_change, None, None)
+
+
+def _features(
+    year: int,
+    threshold: float,
+    national_change: float | None,
+    results: pd.DataFrame | None,
+    census: pd.DataFrame | None,
+) -> pd.DataFrame:
     results = dataset.load("school_results") if results is None else results
     census = dataset.load("census") if census is None else census
     nat = national_rwm()
@@ -200,9 +251,22 @@ def training_pair(
     census: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Features in ``start`` (with the published national change) and the outcome ``below_next`` in start+1,
-    for schools linked by URN in both years."""
-    results = dataset.load("school_results") if results is None else results
+    for schools linked by URN in both years (cached, as a copy, for the shipped tables)."""
+    if results is None and census is None:
+        return _training_pair_cached(_data_version(), int(start), float(threshold)).copy()
+    return _training_pair(start, threshold, results, census)
+
+
+@lru_cache(maxsize=32)
+def _training_pair_cached(version: tuple, start: int, threshold: float) -> pd.DataFrame:
+    return _training_pair(start, threshold, None, None)
+
+
+def _training_pair(
+    start: int, threshold: float, results: pd.DataFrame | None, census: pd.DataFrame | None
+) -> pd.DataFrame:
     frame = features(start, threshold, None, results, census)
+    results = dataset.load("school_results") if results is None else results
     nxt = results[results["year"] == start + 1].dropna(subset=["urn", "rwm_exp"]).drop_duplicates("urn")
     nxt = nxt.set_index("urn")["rwm_exp"]
     nxt.index = nxt.index.astype("int64")
@@ -310,11 +374,19 @@ def pairs_label(pairs: tuple[Pair, ...]) -> str:
     return " + ".join(f"{a}->{b}" for a, b in pairs)
 
 
+def _pairs_key(pairs) -> tuple[Pair, ...]:
+    return tuple((int(a), int(b)) for a, b in pairs)
+
+
 def fit_on(pairs: tuple[Pair, ...], threshold: float = DEFAULT_THRESHOLD) -> RiskModel:
-    """Fit on the pooled school rows of ``pairs``."""
-    results, census = dataset.load("school_results"), dataset.load("census")
-    train = pd.concat([training_pair(a, threshold, results, census) for a, _ in pairs])
-    return fit(train, threshold, tuple(pairs))
+    """Fit on the pooled school rows of ``pairs`` (fitted once per process; a copy is returned)."""
+    return copy.deepcopy(_fit_on_cached(_data_version(), _pairs_key(pairs), float(threshold)))
+
+
+@lru_cache(maxsize=32)
+def _fit_on_cached(version: tuple, pairs: tuple[Pair, ...], threshold: float) -> RiskModel:
+    train = pd.concat([training_pair(a, threshold) for a, _ in pairs])
+    return fit(train, threshold, pairs)
 
 
 @dataclass
@@ -342,13 +414,21 @@ def backtest(
 
     ``national_change`` is what the forecast assumes about England's movement to the test year: 0 (the
     default, what a council knows at the time) or ``None`` for the published movement (the school-level
-    model judged on its own, given the national figure)."""
+    model judged on its own, given the national figure). Computed once per process; a copy is returned."""
     if any(b > test_pair[0] for _, b in fit_pairs):
         raise WorkbookError(f"backtest must fit on earlier years than {pairs_label((test_pair,))}")
-    results, census = dataset.load("school_results"), dataset.load("census")
+    change = None if national_change is None else float(national_change)
+    key = (_pairs_key(fit_pairs), _pairs_key((test_pair,))[0])
+    return copy.deepcopy(_backtest_cached(_data_version(), *key, float(threshold), change))
+
+
+@lru_cache(maxsize=64)
+def _backtest_cached(
+    version: tuple, fit_pairs: tuple[Pair, ...], test_pair: Pair, threshold: float, national_change: float | None
+) -> Backtest:
     model = fit_on(fit_pairs, threshold)
-    test = features(test_pair[0], threshold, national_change, results, census)
-    truth = training_pair(test_pair[0], threshold, results, census)["below_next"]
+    test = features(test_pair[0], threshold, national_change)
+    truth = training_pair(test_pair[0], threshold)["below_next"]
     test = test.loc[truth.index]
     p = model.predict(test)
     rows = [{"method": "model", **_scores(p, truth)}]
@@ -358,7 +438,13 @@ def backtest(
 
 
 def backtest_summary(threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
-    """Every backtest of :data:`BACKTESTS` in one table: Brier, AUC per method and the worst judged decile."""
+    """Every backtest of :data:`BACKTESTS` in one table: Brier, AUC per method and the worst judged decile.
+    Computed once per process (the same for every LA); a copy is returned."""
+    return _summary_cached(_data_version(), float(threshold)).copy()
+
+
+@lru_cache(maxsize=8)
+def _summary_cached(version: tuple, threshold: float) -> pd.DataFrame:
     rows = []
     nat = national_rwm()
     for fit_pairs, test_pair in BACKTESTS:
@@ -401,10 +487,25 @@ def floor_training_pair(start: int) -> pd.DataFrame:
 def floor_backtest() -> Backtest:
     """Below the floor next year: fitted on 2016->2017, scored on 2017->2018 (2018's rule added the
     significance test: the model cannot know that). Baselines: below the floor now; "near": attainment below
-    70% and a progress score failing its bar now."""
+    70% and a progress score failing its bar now. Computed once per process; a copy is returned."""
+    return copy.deepcopy(_floor_backtest_cached(_data_version()))
+
+
+def _floor_model() -> RiskModel:
+    """The floor model, fitted on 2016->2017 (once per process; a copy)."""
+    return copy.deepcopy(_floor_model_cached(_data_version()))
+
+
+@lru_cache(maxsize=4)
+def _floor_model_cached(version: tuple) -> RiskModel:
+    return fit(floor_training_pair(2016), DEFAULT_THRESHOLD, ((2016, 2017),), FLOOR_FEATURES)
+
+
+@lru_cache(maxsize=4)
+def _floor_backtest_cached(version: tuple) -> Backtest:
     from . import floor
 
-    model = fit(floor_training_pair(2016), DEFAULT_THRESHOLD, ((2016, 2017),), FLOOR_FEATURES)
+    model = _floor_model()
     test = floor_training_pair(2017)
     truth = test["below_next"]
     p = model.predict(test)
@@ -428,7 +529,7 @@ def floor_risk(la_code: int | str, year: int) -> pd.Series:
             f"no chance of being below the floor from {year}: the national floor (with progress) ended in 2018, "
             "so it is computed for 2016 and 2017 only"
         )
-    model = fit(floor_training_pair(2016), DEFAULT_THRESHOLD, ((2016, 2017),), FLOOR_FEATURES)
+    model = _floor_model()
     frame = features(year, DEFAULT_THRESHOLD, 0.0)
     frame = frame[frame["la_code"] == area.code]
     return model.predict(frame).rename("p_below_floor_next")
