@@ -110,15 +110,15 @@ def indicator_info(indicators: pd.DataFrame | None, indicator: str) -> dict:
     Raises :class:`NoDataError` naming the closest indicator codes when the code is unknown.
     """
     table = _table(indicators, indicator)
-    rows = table[table.indicator == indicator]
-    if rows.empty:
+    match = (table.indicator == indicator).to_numpy(dtype=bool, na_value=False)
+    if not match.any():
         names = sorted(table.indicator.unique())
         near = difflib.get_close_matches(indicator, names, n=4, cutoff=0.4)
         raise NoDataError(
             f"unknown indicator {indicator!r}. Nearest LAIT short codes: {', '.join(near) or '(none)'}; "
             f"the KS2 headline set is {', '.join(HEADLINE_INDICATORS)}."
         )
-    row = rows.iloc[0]
+    row = table.iloc[int(match.argmax())]  # the first matching row
     return {
         "indicator": indicator,
         "description": str(row.description),
@@ -129,7 +129,20 @@ def indicator_info(indicators: pd.DataFrame | None, indicator: str) -> dict:
 
 def require_rankable_la(code: int | str) -> areas_mod.Area:
     """The LA with this code; a clear :class:`UnknownAreaError` for England, a region or a code of 970 or
-    above, which LAIT never ranks or bands (they are not LAs)."""
+    above, which LAIT never ranks or bands (they are not LAs). Answers are remembered per code (an
+    :class:`~ks2workbook.areas.Area` is immutable; keyed on the ``areas`` table's version)."""
+    try:
+        return _rankable_cached(_shipped_version(("areas",)), code)
+    except TypeError:  # an unhashable query: look it up directly
+        return _require_rankable_la(code)
+
+
+@lru_cache(maxsize=1024)
+def _rankable_cached(version: tuple, code: int | str) -> areas_mod.Area:
+    return _require_rankable_la(code)
+
+
+def _require_rankable_la(code: int | str) -> areas_mod.Area:
     area = areas_mod.resolve(code)
     if area.kind in ("england", "region") or area.code >= LA_CODE_LIMIT:
         what = "England" if area.code == ENGLAND or area.kind == "england" else "a region or aggregate"
@@ -144,15 +157,15 @@ def series(indicators: pd.DataFrame | None, code: int, indicator: str) -> pd.Dat
     """One area's values of one indicator over time: ``year``, ``value`` (NaN = not available, never 0)."""
     table = _table(indicators, indicator)
     indicator_info(table, indicator)
-    rows = table[(table.indicator == indicator) & (table.la_code == int(code))]
-    return rows[["year", "value"]].sort_values("year").reset_index(drop=True)
+    rows = table.loc[(table.indicator == indicator) & (table.la_code == int(code)), ["year", "value"]]
+    return rows.sort_values("year").reset_index(drop=True)
 
 
 def years_with_data(indicators: pd.DataFrame | None, indicator: str) -> list[int]:
     """Years in which at least one LA has a value of this indicator."""
     table = _table(indicators, indicator)
-    rows = table[(table.indicator == indicator) & (table.la_code < LA_CODE_LIMIT) & table.value.notna()]
-    return sorted(int(y) for y in rows.year.unique())
+    years = table.loc[(table.indicator == indicator) & (table.la_code < LA_CODE_LIMIT) & table.value.notna(), "year"]
+    return sorted(int(y) for y in years.unique())
 
 
 def latest_year(indicators: pd.DataFrame | None, indicator: str) -> int:
@@ -184,8 +197,30 @@ def neighbour_codes(
     (a list of LA codes) when ``version`` is ``"custom"`` or a non-empty ``custom`` list is given.
 
     Raises :class:`NoDataError` when the LA has no group in that version (e.g. Cumberland 942 and Westmorland
-    and Furness 943 did not exist in April 2021: use Cumbria 909's group or a custom list).
+    and Furness 943 did not exist in April 2021: use Cumbria 909's group or a custom list). For the shipped
+    table (``neighbours`` not given) a DfE group is looked up once per process per LA and version.
     """
+    if not custom and neighbours is None and str(version).lower() != "custom":
+        try:
+            key = int(version)
+        except (TypeError, ValueError):
+            key = None
+        if key in SN_VERSIONS:
+            try:
+                return list(_dfe_codes_cached(_shipped_version(("neighbours", "areas")), la_code, key))
+            except TypeError:  # an unhashable la_code
+                pass
+    return _neighbour_codes(la_code, version, custom, neighbours)
+
+
+@lru_cache(maxsize=1024)
+def _dfe_codes_cached(version_key: tuple, la_code: int | str, version: int) -> tuple[int, ...]:
+    return tuple(_neighbour_codes(la_code, version, None, None))
+
+
+def _neighbour_codes(
+    la_code: int | str, version: int | str, custom: Sequence[int] | None, neighbours: pd.DataFrame | None
+) -> list[int]:
     area = require_rankable_la(la_code)
     if custom:
         codes = []
@@ -297,8 +332,9 @@ def sn_average_of(indicators: pd.DataFrame | None, codes: Iterable[int], indicat
     table = _table(indicators, indicator)
     indicator_info(table, indicator)
     codes = [int(c) for c in codes]
-    rows = table[(table.indicator == indicator) & table.la_code.isin(codes)]
-    out = rows.groupby("year", as_index=False).agg(value=("value", "mean"), n_neighbours=("value", "count"))
+    rows = table.loc[(table.indicator == indicator) & table.la_code.isin(codes), ["year", "value"]]
+    by_year = rows.groupby("year")["value"]
+    out = pd.DataFrame({"value": by_year.mean(), "n_neighbours": by_year.count()}).reset_index()
     out["n_neighbours"] = out["n_neighbours"].astype(int)
     return out.sort_values("year").reset_index(drop=True)
 
@@ -433,7 +469,9 @@ def sn_ranking(
     year = _check_year(table, indicator, year)
     label, codes = next(iter(neighbour_sets(area.code, "custom" if custom else version, custom).items()))
     group = [area.code, *codes]
-    rows = table[(table.indicator == indicator) & (table.year == year) & table.la_code.isin(group)]
+    rows = table.loc[
+        (table.indicator == indicator) & (table.year == year) & table.la_code.isin(group), ["la_code", "value"]
+    ]
     names = dataset.load("areas").set_index("la_code")["la_name"]
     out = pd.DataFrame({"la_code": group})
     out["la_name"] = out.la_code.map(names).fillna(out.la_code.astype(str))
