@@ -391,3 +391,24 @@ def test_significance_chart_marks_only_years_with_an_interval():
     assert list(lines["significantly below England"].get_xdata()) == [2017]
     assert list(lines["no interval"].get_xdata()) == [2016]
     assert "significantly above England" not in lines
+
+
+def test_shipped_table_none_gives_the_same_answers_as_the_table(li):
+    """None (the shipped table, indexed per indicator and cached) must answer exactly like the table itself."""
+    for ind in ("KS2RWM_Expected_STD", "KS2M_Prog_VA", "KS2R_AVG_Scaled_Score"):
+        pd.testing.assert_frame_equal(nb.national_table(None, ind), nb.national_table(li, ind))
+        pd.testing.assert_frame_equal(nb.comparison(None, 831, ind, "both"), nb.comparison(li, 831, ind, "both"))
+        assert nb.indicator_info(None, ind) == nb.indicator_info(li, ind)
+    pd.testing.assert_frame_equal(nb.rank_band_table(None, 850), nb.rank_band_table(li, 850))
+    pd.testing.assert_frame_equal(nb.mismatch_report(None), nb.mismatch_report(li))
+    with pytest.raises(NoDataError, match="Nearest LAIT short codes"):
+        nb.indicator_info(None, "KS2RWM_Expected")
+
+
+def test_cached_national_table_is_a_copy():
+    table = nb.national_table(None, "KS2RWM_Expected_STD")
+    table["value"] = -1.0
+    codes = nb.neighbour_codes(831)
+    codes.append(999)
+    assert (nb.national_table(None, "KS2RWM_Expected_STD")["value"].dropna() >= 0).all()
+    assert 999 not in nb.neighbour_codes(831)

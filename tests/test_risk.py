@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from ks2workbook import risk, strands
+from ks2workbook import dataset, risk, strands
 from ks2workbook.errors import NoDataError, UnknownAreaError
 
 THR = 65.0
@@ -226,3 +226,29 @@ def test_floor_risk_only_where_a_floor_follows():
     assert p.between(0, 1).all() and len(p) > 30
     with pytest.raises(NoDataError, match="2016 and 2017 only"):
         risk.floor_risk(831, 2018)
+
+
+def test_cached_national_results_are_copies():
+    """Backtests, models and features are cached per process (the report pack runs every LA in one kernel):
+    a caller changing what it got must not change the next caller's answer."""
+    first = risk.backtest_summary()
+    first["brier"] = 0.0
+    assert (risk.backtest_summary()["brier"] > 0).all()
+    model = risk.model_for(2016)
+    notes = list(model.notes)
+    model.notes.append("changed by a caller")
+    model.coef[:] = 0
+    again = risk.model_for(2016)
+    assert again.notes == notes and (again.coef != 0).any()
+    feats = risk.features(2018)
+    feats["gap"] = 0.0
+    assert (risk.features(2018)["gap"] != 0).any()
+    bt = risk.backtest(*risk.BACKTESTS[0])
+    bt.calibration["observed"] = -1.0
+    assert (risk.backtest(*risk.BACKTESTS[0]).calibration["observed"] >= 0).all()
+
+
+def test_cached_features_match_explicit_tables():
+    results, census = dataset.load("school_results"), dataset.load("census")
+    pd.testing.assert_frame_equal(risk.features(2024), risk.features(2024, results=results, census=census))
+    pd.testing.assert_frame_equal(risk.training_pair(2017), risk.training_pair(2017, results=results, census=census))
