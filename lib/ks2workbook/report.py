@@ -46,6 +46,8 @@ WARM_UP = (
     "from ks2workbook import dataset\n"
     "for _name in ('areas', 'la_indicators', 'neighbours', 'schools', 'census', 'ofsted', 'school_results'):\n"
     "    dataset.load(_name)\n"
+    # The loaded tables never die: move them out of the garbage collector's way (pauses mid-notebook otherwise).
+    "import gc\ngc.collect()\ngc.freeze()\n"
 )
 
 #: Run before each notebook: a clean namespace, no figures left over, the folder for kept tables.
