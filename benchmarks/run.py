@@ -25,12 +25,12 @@ PACK = (
     "codes = json.loads(sys.argv[2]); "
     "run = pack.run_pack(codes if codes else pack.current_la_codes(), out_root=Path(sys.argv[1]), "
     "jobs=int(sys.argv[3]), progress=False); "
-    "assert not run.failed, run.summary(); print(json.dumps(run.seconds))"
+    "print(json.dumps({**run.seconds, 'failed_las': [o.la_code for o in run.failed]}))"
 )
 NOTEBOOK = (
-    "import sys; from pathlib import Path; from ks2workbook import report; "
-    "r = report.render('{nb}', {{'la_code': 831}}, Path(sys.argv[1]), 'bench', 'bench'); "
-    "assert r.ok, r.error"
+    "import sys; from pathlib import Path; from ks2workbook import pack; "
+    "run = pack.run_pack([831], notebooks=['{nb}'], out_root=Path(sys.argv[1]), jobs=1, progress=False); "
+    "assert not run.failed, run.summary()"
 )
 
 
@@ -88,7 +88,11 @@ def measure_pack(runs: int, subset: int, all_las: bool) -> tuple[list, list[str]
             ta, splita = _pack(Path(scratch) / "all", [], 2, env)
             n = len(pack.current_la_codes())
             rows.append((f"Report pack, all {n} LAs, 2 workers", "under 15 min", [ta]))
-            notes.append(f"All-LA time split (summed over workers): {_split(splita)}.")
+            failed = splita.get("failed_las", [])
+            notes.append(
+                f"All-LA time split (summed over workers): {_split(splita)}. LAs with a failed notebook: "
+                f"{', '.join(map(str, failed)) or 'none'}."
+            )
     return rows, notes
 
 

@@ -136,3 +136,10 @@ def test_cache_rebuilds_when_raw_file_changes(scratch_root):
 
 def test_verify_checksums_clean_on_shipped_data():
     assert sources.verify_checksums() == []
+
+
+def test_formats_treat_pandas_na_as_missing():
+    from ks2workbook import style
+
+    assert style.fmt_int(pd.NA) == "–" and style.fmt_pct(np.nan) == "–" and style.fmt_int(12) == "12"
+    assert style.fmt_gbp_k(542_100) == "£542k" and style.fmt_points(-2) == "-2 pts"

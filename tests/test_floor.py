@@ -453,3 +453,19 @@ def test_notebook_other_la_local_rule_and_no_rule_year(tmp_path):
             parameters={"la_code": 343, "year": 2019},
             progress_bar=False,
         )
+
+
+def test_persistence_for_an_la_created_after_the_year_is_empty_not_an_error():
+    # Dorset (838) was created in April 2019: in 2018 its schools sat under the old county code (835).
+    hist = pd.DataFrame(
+        {
+            "urn": [1, 1],
+            "year": [2016, 2017],
+            "status": ["below floor", "below floor"],
+            "school_name": ["A", "A"],
+            "la_code": [838, 838],
+        }
+    )
+    assert floor.persistence(hist, 2018, n=2, rule_checked=True).empty
+    with pytest.raises(NoDataError):
+        floor.persistence(hist, 2018, n=2)

@@ -315,16 +315,21 @@ def near_miss_list(year: int, la_code: int | str, local_rule_file: str | Path | 
 # ----------------------------------------------------------------------------------------------------------
 
 
-def persistence(history: pd.DataFrame, year: int, n: int = 3) -> pd.DataFrame:
+def persistence(history: pd.DataFrame, year: int, n: int = 3, rule_checked: bool = False) -> pd.DataFrame:
     """Schools below the floor in each of the last ``n`` or more evaluated years up to ``year``.
 
     Counted over the years present in ``history`` (the evaluated years): years without a rule or data neither break
     nor extend a run. Returns one row per school with ``consecutive_years`` (run ending at ``year``),
     ``years_below`` (total over all evaluated years up to ``year``) and ``run_years`` (e.g. "2016-2018").
+    ``rule_checked``: the caller has already established that ``year`` has a rule; an LA with no schools in the
+    history that year (Dorset 838 and BCP 839 were created in 2019) then has no persistent schools, not an error.
     """
     if n < 1:
         raise WorkbookError(f"persistence_years must be a whole number of years, at least 1 (got {n})")
     years = sorted(y for y in history["year"].unique() if y <= year)
+    cols = ["urn", "school_name", "la_code", "consecutive_years", "run_years", "years_below"]
+    if year not in years and rule_checked:
+        return pd.DataFrame(columns=cols)
     if year not in years:
         raise NoDataError(f"{year} is not an evaluated floor year here; evaluated years: {years}")
     keyed = history[history["urn"].notna() & history["year"].isin(years)]
@@ -342,7 +347,6 @@ def persistence(history: pd.DataFrame, year: int, n: int = 3) -> pd.DataFrame:
     out["la_code"] = latest["la_code"].reindex(out.index)
     out["run_years"] = [f"{years[len(years) - r]}-{year}" if r > 1 else str(year) for r in out["consecutive_years"]]
     out = out.reset_index().rename(columns={"index": "urn"})
-    cols = ["urn", "school_name", "la_code", "consecutive_years", "run_years", "years_below"]
     return out[cols].sort_values(["consecutive_years", "urn"], ascending=[False, True]).reset_index(drop=True)
 
 
@@ -645,7 +649,7 @@ def headline(
     eng = summary[summary["kind"] == "england"].iloc[0]
     reg = summary[(summary["kind"] == "region") & (summary["name"] == area.region)]
     hist = floor_history(area.code, local_rule_file)
-    pers = persistence(hist, year, persistence_years)
+    pers = persistence(hist, year, persistence_years, rule_checked=True)
     return {
         "la_code": area.code,
         "la_name": area.name,

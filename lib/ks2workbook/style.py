@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import pandas as pd
 
 #: Okabe-Ito colour-blind-safe palette.
 OKABE_ITO: dict[str, str] = {
@@ -131,23 +132,30 @@ def shade_gap_years(ax, gap_years: Sequence[int] = (2020, 2021), label: str = "N
     )
 
 
+def _missing(value: object) -> bool:
+    """None, NaN and pandas' NA are all "not published" (a suppressed value is not 0)."""
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
 def fmt_pct(value: float | None, decimals: int = 0) -> str:
     """``57%``; a dash for missing (a suppressed value is not 0%)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     return f"{value:.{decimals}f}%"
 
 
 def fmt_points(value: float | None, decimals: int = 0) -> str:
     """Signed percentage-point change: ``+3 pts``, ``-2 pts``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     return f"{value:+.{decimals}f} pts"
 
 
 def fmt_gbp_k(value: float | None, decimals: int = 0) -> str:
     """Money in thousands as councils write it: ``£542k`` (input in pounds); negatives as ``-£58k``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     sign = "-" if value < 0 else ""
     return f"{sign}£{abs(value) / 1000:,.{decimals}f}k"
@@ -155,7 +163,7 @@ def fmt_gbp_k(value: float | None, decimals: int = 0) -> str:
 
 def fmt_int(value: float | None) -> str:
     """``1,234``; a dash for missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     return f"{value:,.0f}"
 
