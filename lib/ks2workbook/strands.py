@@ -15,12 +15,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import areas, dataset, floor, ofsted, risk
 from .capacity import STRANDS
-from .errors import ConfigError, NoDataError
+from .config import Loc, read_yaml
+from .errors import NoDataError
 from .paths import project_root, rules_dir
 from .values import safe_share
 
@@ -86,24 +86,6 @@ class StrandRules(BaseModel):
 assert set(StrandSet.model_fields) == set(STRANDS), "strand keys must match capacity.STRANDS"
 
 
-def _line_of(text: str, loc: tuple) -> int | None:
-    """Line (1-based) of the YAML node at ``loc`` (or of its nearest existing parent)."""
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return None
-    line = None
-    for key in loc:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        match = [(k, v) for k, v in node.value if k.value == str(key)]
-        if not match:
-            break
-        line = match[0][0].start_mark.line + 1
-        node = match[0][1]
-    return line if line is not None else (node.start_mark.line + 1 if node is not None else None)
-
-
 def resolve_path(path: str | Path | None) -> Path:
     """The shipped default for None; a relative path is tried from the working directory, then the repo."""
     if path is None or str(path) == "":
@@ -119,29 +101,14 @@ def resolve_path(path: str | Path | None) -> Path:
 def load_rules(path: str | Path | None = None) -> StrandRules:
     """Read and validate a strand rule file; :class:`ConfigError` names the file, field and line."""
     path = resolve_path(path)
-    if not path.exists():
-        raise ConfigError(f"strand rule file {path} not found (copy {rules_dir() / DEFAULT_FILE} and edit it)")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({exc})") from exc
-    try:
-        return StrandRules.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        field = ".".join(str(p) for p in loc) or "(top level)"
-        line = _line_of(text, loc)
-        where = f", line {line}" if line else ""
-        if err["type"] == "extra_forbidden":
-            allowed = _allowed_fields(loc[:-1])
-            msg = f"unknown field {loc[-1]!r}; allowed here: {', '.join(allowed)}"
-        else:
-            msg = f"{err['msg']} (got {err.get('input')!r})"
-        raise ConfigError(f"{path}: field {field}{where}: {msg}") from exc
+    file = read_yaml(path, kind="strand rule file", hint=f"copy {rules_dir() / DEFAULT_FILE} and edit it")
+    file.mapping("strands:, risk_levels:")
+    return file.validate(StrandRules, unknown_field=_unknown_field)
+
+
+def _unknown_field(loc: Loc) -> str:
+    """A strand file is a council's edited copy: say which keys belong where, not just that one does not."""
+    return f"unknown field {loc[-1]!r}; allowed here: {', '.join(_allowed_fields(loc[:-1]))}"
 
 
 def _allowed_fields(parent: tuple) -> list[str]:
