@@ -469,3 +469,10 @@ def test_persistence_for_an_la_created_after_the_year_is_empty_not_an_error():
     assert floor.persistence(hist, 2018, n=2, rule_checked=True).empty
     with pytest.raises(NoDataError):
         floor.persistence(hist, 2018, n=2)
+
+
+def test_counts_for_a_council_created_since_2019_are_empty_with_columns():
+    # Cumberland (942) was created in 2023: no school rows in any year with a national floor.
+    counts = floor.counts_by_year(942)
+    assert {"year", "below_floor", "rule_kind"} <= set(counts.columns)
+    assert counts.loc[counts["rule_kind"] == "national"].empty

@@ -477,7 +477,8 @@ def counts_by_year(la_code: int | str, local_rule_file: str | Path | None = None
                 "rule": part["rule"].iloc[0],
             }
         )
-    return pd.DataFrame(rows)
+    # An LA created after the years with data (Cumberland 942, North Northamptonshire 940...) has no rows.
+    return pd.DataFrame(rows, columns=["year", "below_floor", "assessed", "share_below", "rule_kind", "rule"])
 
 
 def plot_counts(counts: pd.DataFrame, title: str):
