@@ -25,7 +25,7 @@ Backtest: fitted on earlier pairs of years only, scored on a later pair it never
 2016->2017 (the first year of the new tests, whose dynamics did not carry over) once a later pair exists.
 For 2023-2025 no cohort size is published, so the cohort is approximated by
 census pupils on roll / 7 (seven year groups, Reception to Year 6); 2024-25 schools are linked by URNs matched
-by name (about 83%); no progress is published for 2024-25, so the latest published progress (2023) stands in.
+by name (about 97%); no progress is published for 2024-25, so the latest published progress (2023) stands in.
 Baselines: "same as this year" (probability 1 if below now, else 0) and "within 5 points" (1 if below or
 less than 5 points above the threshold now, else 0).
 """
