@@ -713,6 +713,18 @@ def load(name: str) -> pd.DataFrame:
     return _load_cached(name, str(processed_dir())).copy(deep=False)
 
 
+def tables_version(*names: str) -> tuple[tuple[str, int], ...]:
+    """A hashable version of the named cached tables (path and modification time of each parquet file), taken
+    after :func:`load` has rebuilt any stale one: the key for library caches of computations over the shipped
+    tables (a rebuild rewrites the file, so the key changes)."""
+    out = []
+    for name in names:
+        load(name)
+        path = processed_dir() / f"{name}.parquet"
+        out.append((str(path), path.stat().st_mtime_ns if path.exists() else 0))
+    return tuple(out)
+
+
 def build_all(force: bool = False) -> dict[str, int]:
     """Build (or refresh) every table; return rows per table. ``force`` rebuilds even fresh tables."""
     rows = {}

@@ -43,7 +43,6 @@ from . import areas as areas_mod
 from . import dataset
 from .errors import NoDataError, WorkbookError
 from .floor_rules import AppliedRule, FloorRule, all_rules, rule_for
-from .paths import processed_dir
 from .values import safe_share
 
 #: National pupil-level standard deviations of KS2 progress scores, backed out of the DfE's published confidence
@@ -385,10 +384,8 @@ def la_summary(year: int, local_rule_file: str | Path | None = None) -> pd.DataF
     return _la_summary_cached(int(year), _key(local_rule_file), _areas_version()).copy()
 
 
-def _areas_version() -> tuple[str, int]:
-    dataset.load("areas")  # rebuilds a stale table first
-    path = processed_dir() / "areas.parquet"
-    return (str(path), path.stat().st_mtime_ns if path.exists() else 0)
+def _areas_version() -> tuple[tuple[str, int], ...]:
+    return dataset.tables_version("areas")
 
 
 @lru_cache(maxsize=32)

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from . import areas as areas_mod
-from . import dataset, paths, style
+from . import dataset, style
 from .errors import NoDataError, UnknownAreaError, WorkbookError
 
 ENGLAND = dataset.ENGLAND
@@ -75,14 +75,7 @@ PROGRESS_COLUMNS: dict[str, str] = {"KS2R_Prog_VA": "read", "KS2W_Prog_VA": "wri
 
 
 def _shipped_version(names: tuple[str, ...] = ("la_indicators",)) -> tuple[tuple[str, int], ...]:
-    """The shipped tables behind a cache: path and modification time of each parquet file, after
-    :func:`dataset.load` has rebuilt any stale table (a rebuild rewrites the file, so the key changes)."""
-    out = []
-    for name in names:
-        dataset.load(name)
-        path = paths.processed_dir() / f"{name}.parquet"
-        out.append((str(path), path.stat().st_mtime_ns if path.exists() else 0))
-    return tuple(out)
+    return dataset.tables_version(*names)
 
 
 @lru_cache(maxsize=2)

@@ -41,7 +41,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from . import areas, dataset, paths
+from . import areas, dataset
 from .errors import NoDataError, WorkbookError
 
 #: Pairs of consecutive published years with school-level RWM attainment we can link by URN.
@@ -141,14 +141,7 @@ _CACHED_TABLES: tuple[str, ...] = ("school_results", "census", "schools", "la_in
 
 
 def _data_version() -> tuple[tuple[str, int], ...]:
-    """The processed tables behind the caches: path and modification time of each parquet file, after
-    :func:`dataset.load` has rebuilt any stale table (a rebuild rewrites the file, so the key changes)."""
-    out = []
-    for name in _CACHED_TABLES:
-        dataset.load(name)
-        path = paths.processed_dir() / f"{name}.parquet"
-        out.append((str(path), path.stat().st_mtime_ns if path.exists() else 0))
-    return tuple(out)
+    return dataset.tables_version(*_CACHED_TABLES)
 
 
 def clear_caches() -> None:
