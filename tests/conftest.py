@@ -28,3 +28,19 @@ def lait_value(indicators: pd.DataFrame, indicator: str, la_code: int, year: int
     row = indicators[(indicators.indicator == indicator) & (indicators.la_code == la_code) & (indicators.year == year)]
     assert len(row) == 1, f"expected one row for {indicator} {la_code} {year}, got {len(row)}"
     return float(row["value"].iloc[0])
+
+
+def execute_notebook(name: str, out, parameters: dict):
+    """Run ``notebooks/<name>.ipynb`` with papermill (independently of the pack's own runner) into ``out``."""
+    import papermill
+    from ks2workbook.paths import notebooks_dir
+
+    papermill.execute_notebook(
+        str(notebooks_dir() / f"{name}.ipynb"),
+        str(out),
+        kernel_name="python3",
+        cwd=str(notebooks_dir()),
+        parameters=parameters,
+        progress_bar=False,
+    )
+    return out

@@ -426,33 +426,18 @@ def test_sentences_stay_true():
 @pytest.mark.slow
 def test_notebook_other_la_local_rule_and_no_rule_year(tmp_path):
     import papermill
-    from ks2workbook.paths import notebooks_dir
+    from conftest import execute_notebook
 
-    out = tmp_path / "floor_343.ipynb"
-    papermill.execute_notebook(
-        str(notebooks_dir() / "floor.ipynb"),
-        str(out),
-        kernel_name="python3",
-        cwd=str(notebooks_dir()),
-        parameters={
-            "la_code": 343,
-            "year": 2024,
-            "persistence_years": 2,
-            "local_rule_file": "../rules/local_floor_example.yaml",
-        },
-        progress_bar=False,
-    )
-    text = out.read_text()
+    parameters = {
+        "la_code": 343,
+        "year": 2024,
+        "persistence_years": 2,
+        "local_rule_file": "../rules/local_floor_example.yaml",
+    }
+    text = execute_notebook("floor", tmp_path / "floor_343.ipynb", parameters).read_text()
     assert "local floor for 2024" in text and "Sefton" in text
     with pytest.raises(papermill.PapermillExecutionError, match="no floor standard for 2019"):
-        papermill.execute_notebook(
-            str(notebooks_dir() / "floor.ipynb"),
-            str(tmp_path / "floor_2019.ipynb"),
-            kernel_name="python3",
-            cwd=str(notebooks_dir()),
-            parameters={"la_code": 343, "year": 2019},
-            progress_bar=False,
-        )
+        execute_notebook("floor", tmp_path / "floor_2019.ipynb", {"la_code": 343, "year": 2019})
 
 
 def test_persistence_for_an_la_created_after_the_year_is_empty_not_an_error():

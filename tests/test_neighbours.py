@@ -324,19 +324,9 @@ def test_export_frame_rows():
 
 def _run_notebook(tmp_path, parameters):
     import nbformat
-    import papermill
-    from ks2workbook.paths import notebooks_dir
+    from conftest import execute_notebook
 
-    out = tmp_path / "neighbours.ipynb"
-    papermill.execute_notebook(
-        str(notebooks_dir() / "neighbours.ipynb"),
-        str(out),
-        kernel_name="python3",
-        cwd=str(notebooks_dir()),
-        parameters=parameters,
-        progress_bar=False,
-    )
-    executed = nbformat.read(out, 4)
+    executed = nbformat.read(execute_notebook("neighbours", tmp_path / "neighbours.ipynb", parameters), 4)
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     markdown = " ".join(o.get("data", {}).get("text/markdown", "") for o in outputs)

@@ -195,19 +195,9 @@ def test_bad_inputs_are_clear():
     ],
 )
 def test_risk_notebook_runs_for_other_parameters(tmp_path, params):
-    import papermill
-    from ks2workbook.paths import notebooks_dir
+    from conftest import execute_notebook
 
-    out = tmp_path / "risk.ipynb"
-    papermill.execute_notebook(
-        str(notebooks_dir() / "risk.ipynb"),
-        str(out),
-        kernel_name="python3",
-        cwd=str(notebooks_dir()),
-        parameters=params,
-        progress_bar=False,
-    )
-    text = out.read_text(encoding="utf-8")
+    text = execute_notebook("risk", tmp_path / "risk.ipynb", params).read_text(encoding="utf-8")
     assert "Traceback" not in text
     assert "WCPP strands" in text and "How well the model did" in text
 
