@@ -69,3 +69,17 @@ def test_xlsx_needs_an_output_file():
 def test_report_unknown_la_fails_fast():
     result = runner.invoke(app, ["report", "--la", "9999"])
     assert result.exit_code == 2 and "Nearest" in result.output
+
+
+def test_export_risk_takes_the_national_movement():
+    """The risk export assumes England's recent trend unless told another movement; a bigger national rise
+    lowers every school's chance of being below the threshold."""
+    column = "pct_chance_below_65_in_2026"
+    runs = {}
+    for extra in ([], ["--national-change", "3"]):
+        result = runner.invoke(app, ["export", "risk", "--la", "831", "--year", "2025", *extra])
+        assert result.exit_code == 0, result.output
+        runs[bool(extra)] = pd.read_csv(io.StringIO(result.stdout)).set_index("urn")[column]
+    assert len(runs[False]) == 60  # Derby's 60 schools with a linked 2025 result
+    assert (runs[True] <= runs[False].reindex(runs[True].index)).all()
+    assert runs[True].sum() < runs[False].sum()

@@ -177,13 +177,17 @@ def export_risk(
     la: Annotated[str, typer.Option(help="LA code")],
     year: Annotated[int, typer.Option(help="KS2 year the prediction starts from")],
     threshold: Annotated[float, typer.Option(help="RWM expected % threshold")] = 65.0,
+    national_change: Annotated[
+        float | None,
+        typer.Option(help="England's RWM movement to next year, in points (default: the recent trend)"),
+    ] = None,
     fmt: FormatOpt = Format.csv,
     out: OutOpt = None,
 ) -> None:
     """One row per school: chance of being below the threshold next year, and why."""
     from . import risk
 
-    _emit(risk.export_frame(la, year, threshold), fmt, out, sheet=f"risk_{la}_{year}")
+    _emit(risk.export_frame(la, year, threshold, national_change), fmt, out, sheet=f"risk_{la}_{year}")
 
 
 @export_app.command("strands")

@@ -15,9 +15,13 @@ KS2 progress score (reading, writing, maths) where published; (5, 6) the school'
 standardised value is that feature's **contribution** to the log-odds: the largest are the school's reasons.
 
 National movement: in fitting, next year's national figure is the published one (LAIT, England). In a
-forecast it is not known, so the forecast assumes ``national_change`` points (0 by default: England stays
-where it is). The backtest reports both: with 0 assumed (what a council would have seen at the time) and with
-the published change (the school-level model judged on its own).
+forecast it is not known, so the forecast assumes England's **recent trend** (:func:`national_trend`: the
+median of the published year-on-year changes known at the time, leaving out the first year of the new tests;
++1 point a year since 2017) unless ``national_change`` is given. This matters: in the backtests one point of
+national movement moves the worst decile's calibration gap by about 1.5-2 points, so the forecast is only as
+calibrated as the national movement is foreseeable. The backtest therefore reports the model three
+ways (0 assumed, the recent trend, the published change) and, for each held-out pair, the range of national
+movements for which it would have been calibrated (:func:`calibration_by_national_change`).
 
 Backtest: fitted on earlier pairs of years only, scored on a later pair it never saw (:data:`BACKTESTS`:
 2016->2017 fit, 2017->2018 test; 2017->2018 fit, 2023->2024 test; 2023->2024, alone and pooled with
@@ -91,6 +95,33 @@ def national_rwm() -> pd.Series:
     table = dataset.load("la_indicators")
     rows = table[(table["la_code"] == areas.ENGLAND) & (table["indicator"] == "KS2RWM_Expected_STD")]
     return rows.set_index("year")["value"].dropna().sort_index()
+
+
+def national_changes(known_by: int | None = None) -> pd.Series:
+    """England's published year-on-year change in RWM (points), indexed by the earlier year of each pair of
+    consecutive published years (2018->2019 is one; 2019->2022 is not: no tests in 2020-21). With ``known_by``
+    only the changes published by then (pairs ending in or before ``known_by``)."""
+    nat = national_rwm()
+    years = [int(y) for y in nat.index if (y + 1) in nat.index]
+    changes = pd.Series({y: float(nat[y + 1] - nat[y]) for y in years}, name="national_change", dtype="float64")
+    changes.index.name = "year"
+    if known_by is not None:
+        changes = changes[changes.index + 1 <= known_by]
+    return changes
+
+
+def national_trend(year: int) -> float:
+    """The national movement a forecast from ``year`` assumes: the median of England's year-on-year changes
+    published by ``year``, leaving out 2016->2017 (the first year of the new tests: +8 points, a one-off);
+    0 when none is known (a forecast from 2016 or 2017). The median, not the mean, so that one unusual year
+    does not set the forecast; since 2017 it is +1 point a year."""
+    known = national_changes(known_by=year).drop(FIRST_YEAR_PAIR[0], errors="ignore")
+    return float(known.median()) if len(known) else 0.0
+
+
+def _resolve_change(year: int, national_change: float | None) -> float:
+    """``national_change`` as given, or the recent trend for ``year`` when it is ``None``."""
+    return national_trend(year) if national_change is None else float(national_change)
 
 
 def not_mainstream_urns() -> pd.Index:
@@ -430,9 +461,58 @@ def _backtest_cached(
     return Backtest(tuple(fit_pairs), test_pair, len(test), pd.DataFrame(rows), calibration_table(p, truth), model)
 
 
+#: The calibration bar of the risk issue: predicted v observed within this many points in every judged decile.
+CALIBRATION_BAR = 5.0
+#: The national movements (points) the calibration sensitivity scans.
+SCANNED_CHANGES: tuple[float, ...] = tuple(float(c) for c in np.arange(-2.0, 8.01, 0.5))
+
+
+def calibration_by_national_change(
+    fit_pairs: tuple[Pair, ...],
+    test_pair: Pair,
+    threshold: float = DEFAULT_THRESHOLD,
+    changes: tuple[float, ...] = SCANNED_CHANGES,
+) -> pd.DataFrame:
+    """The backtest repeated for each assumed national movement: worst judged decile gap and Brier score.
+
+    Why: the school-level model cannot know how England will move, and each point of movement shifts every
+    school's distance to the threshold. This table shows the range of movements for which the forecast would
+    have met the calibration bar, so a reader can judge a forecast by how foreseeable the movement was.
+    Columns: ``national_change``, ``max_decile_error_pts``, ``brier``, ``calibrated`` (within the bar).
+    """
+    model = fit_on(fit_pairs, threshold)
+    truth = training_pair(test_pair[0], threshold)["below_next"]
+    base = features(test_pair[0], threshold, 0.0).loc[truth.index]
+    rows = []
+    for change in changes:
+        p = model.predict(add_gap_features(base, threshold, float(change)))
+        table = calibration_table(p, truth)
+        worst = float(table.loc[table["judged"], "difference"].abs().max())
+        rows.append({"national_change": float(change), "max_decile_error_pts": worst, **_scores(p, truth)})
+    out = pd.DataFrame(rows).drop(columns="auc")
+    out["calibrated"] = out["max_decile_error_pts"] <= CALIBRATION_BAR
+    return out
+
+
+def ranges_label(values: pd.Series | list[float], step: float = 0.5) -> str:
+    """Runs of evenly spaced values as text: [1.5, 2.0, 2.5, 4.0] -> '+1.5 to +2.5, +4.0'; 'none' if empty."""
+    values = sorted(float(v) for v in values)
+    if not values:
+        return "none"
+    runs: list[list[float]] = [[values[0]]]
+    for v in values[1:]:
+        if v - runs[-1][-1] <= step + 1e-9:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return ", ".join(f"{r[0]:+.1f}" if len(r) == 1 else f"{r[0]:+.1f} to {r[-1]:+.1f}" for r in runs)
+
+
 def backtest_summary(threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
-    """Every backtest of :data:`BACKTESTS` in one table: Brier, AUC per method and the worst judged decile.
-    Computed once per process (the same for every LA); a copy is returned."""
+    """Every backtest of :data:`BACKTESTS` in one table: Brier, AUC per method and the worst judged decile,
+    the model three ways (national movement assumed 0, the recent trend, the published one) and the national
+    movements for which it meets the calibration bar (``calibrated_if_change``, scanned over
+    :data:`SCANNED_CHANGES`). Computed once per process (the same for every LA); a copy is returned."""
     return _summary_cached(_data_version(), float(threshold)).copy()
 
 
@@ -442,19 +522,29 @@ def _summary_cached(version: tuple, threshold: float) -> pd.DataFrame:
     nat = national_rwm()
     for fit_pairs, test_pair in BACKTESTS:
         published = float(nat[test_pair[1]] - nat[test_pair[0]])
-        for assumed, label in ((0.0, "assumed 0"), (None, f"published ({published:+.0f})")):
+        trend = national_trend(test_pair[0])
+        scan = calibration_by_national_change(fit_pairs, test_pair, threshold)
+        window = ranges_label(scan.loc[scan["calibrated"], "national_change"])
+        assumptions = (
+            (0.0, "assumed 0"),
+            (trend, f"recent trend ({trend:+.0f})"),
+            (None, f"published ({published:+.0f})"),
+        )
+        for assumed, label in assumptions:
             bt = backtest(fit_pairs, test_pair, threshold, assumed)
             for rec in bt.scores.to_dict("records"):
-                if rec["method"] != "model" and assumed is None:
-                    continue  # the baselines do not use the national change
+                is_model = rec["method"] == "model"
+                if not is_model and assumed is not None:
+                    continue  # the baselines do not use the national change: listed once
                 rows.append(
                     {
                         "fit": pairs_label(fit_pairs),
                         "test": pairs_label((test_pair,)),
-                        "national_change": label if rec["method"] == "model" else "n/a",
+                        "national_change": label if is_model else "n/a",
                         "schools": bt.n_test,
                         **rec,
-                        "max_decile_error_pts": bt.max_decile_error if rec["method"] == "model" else np.nan,
+                        "max_decile_error_pts": bt.max_decile_error if is_model else np.nan,
+                        "calibrated_if_change": window if is_model else "",
                     }
                 )
     return pd.DataFrame(rows)
@@ -597,18 +687,25 @@ def explain(model: RiskModel, frame: pd.DataFrame, top: int = 3) -> pd.Series:
     return pd.Series(reasons, index=grouped.index, name="reasons")
 
 
-def school_risk(
-    la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD, national_change: float = 0.0
-) -> pd.DataFrame:
-    """For every school in the LA with an RWM result in ``year``: probability of being below ``threshold`` in
-    ``year + 1``, with its reasons, ordered by probability (highest first)."""
+def _la_features(la_code: int | str, year: int, threshold: float, national_change: float) -> pd.DataFrame:
+    """The model's features for the LA's schools with a result in ``year`` (a clear error if there are none)."""
     area = areas.require_la(la_code)
-    model = model_for(year, threshold)
     frame = features(year, threshold, national_change)
     frame = frame[frame["la_code"] == area.code]
     if frame.empty:
         years = sorted(dataset.load("school_results").query("la_code == @area.code")["year"].unique())
         raise NoDataError(f"no school RWM results for {area.label} in {year}; years with results: {years}")
+    return frame
+
+
+def school_risk(
+    la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD, national_change: float | None = None
+) -> pd.DataFrame:
+    """For every school in the LA with an RWM result in ``year``: probability of being below ``threshold`` in
+    ``year + 1``, with its reasons, ordered by probability (highest first). ``national_change`` is England's
+    assumed movement to next year in points; ``None`` (the default) takes the recent trend."""
+    model = model_for(year, threshold)
+    frame = _la_features(la_code, year, threshold, _resolve_change(year, national_change))
     out = frame.assign(p_below_next=model.predict(frame), reasons=explain(model, frame))
     out = out.reset_index(names="urn").sort_values(["p_below_next", "urn"], ascending=[False, True])
     cols = [
@@ -637,22 +734,63 @@ def unlinked(la_code: int | str, year: int) -> pd.DataFrame:
     return rows.loc[:, ["school_name", "rwm_exp"]].sort_values("school_name").reset_index(drop=True)
 
 
-def export_frame(la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+def export_frame(
+    la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD, national_change: float | None = None
+) -> pd.DataFrame:
     """The table behind ``ks2workbook export risk``: the at-risk list with probabilities in % and reasons."""
-    frame = school_risk(la_code, year, threshold)
+    frame = school_risk(la_code, year, threshold, national_change)
     frame = frame.assign(p_below_next=(frame["p_below_next"] * 100).round(1)).round(
         {"progress": 1, "pct_fsm": 1, "pct_eal": 1}
     )
     return frame.rename(columns={"p_below_next": f"pct_chance_below_{threshold:g}_in_{year + 1}"})
 
 
-def headline(la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD) -> dict[str, float]:
-    """Headline figures for a cabinet summary: schools, below now, expected below next year, at risk."""
-    frame = school_risk(la_code, year, threshold)
+def headline(
+    la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD, national_change: float | None = None
+) -> dict[str, float]:
+    """Headline figures for a cabinet summary: schools, below now, expected below next year, at risk, and the
+    national movement assumed (``national_change``, points; the recent trend unless given)."""
+    change = _resolve_change(year, national_change)
+    frame = school_risk(la_code, year, threshold, change)
     return {
         "schools": int(len(frame)),
         "below_threshold_now": int(frame["below_now"].sum()),
         "expected_below_next_year": float(frame["p_below_next"].sum()),
         "at_risk_50pct": int((frame["p_below_next"] >= 0.5).sum()),
         "above_now_at_risk_30pct": int(((~frame["below_now"]) & (frame["p_below_next"] >= 0.3)).sum()),
+        "national_change": change,
     }
+
+
+def national_scenarios(
+    la_code: int | str,
+    year: int,
+    threshold: float = DEFAULT_THRESHOLD,
+    changes: tuple[float, ...] | None = None,
+) -> pd.DataFrame:
+    """What the forecast says if England moves by each of ``changes`` points (default: -1, 0, the recent
+    trend, +1, +2, +3): the LA's expected number of schools below ``threshold`` next year, schools with a 50%
+    or greater chance, and England's expected share of schools below.
+
+    Why: the national movement is the one input nobody knows in advance and the forecast is sensitive to it
+    (see :func:`calibration_by_national_change`), so a cabinet paper should show the range, not one number.
+    """
+    model = model_for(year, threshold)
+    trend = national_trend(year)
+    changes = tuple(sorted({-1.0, 0.0, trend, 1.0, 2.0, 3.0})) if changes is None else tuple(map(float, changes))
+    local = _la_features(la_code, year, threshold, 0.0)
+    england = features(year, threshold, 0.0)
+    rows = []
+    for change in changes:
+        p = model.predict(add_gap_features(local, threshold, change))
+        p_england = model.predict(add_gap_features(england, threshold, change))
+        rows.append(
+            {
+                "national_change": change,
+                "is_trend": change == trend,
+                "expected_below_next_year": float(p.sum()),
+                "at_risk_50pct": int((p >= 0.5).sum()),
+                "england_expected_share": float(p_england.mean() * 100),
+            }
+        )
+    return pd.DataFrame(rows)
