@@ -177,10 +177,9 @@ def _data_version() -> tuple[tuple[str, int], ...]:
 
 def clear_caches() -> None:
     """Forget every cached national computation (they are also keyed on the tables' version)."""
-    for fn in (_features_cached, _training_pair_cached, _fit_on_cached, _backtest_cached, _summary_cached):
+    cached = (_features_cached, _training_pair_cached, _fit_on_cached, _backtest_cached, _summary_cached)
+    for fn in (*cached, _calibration_scan_cached, _floor_backtest_cached, _floor_model_cached):
         fn.cache_clear()
-    _floor_backtest_cached.cache_clear()
-    _floor_model_cached.cache_clear()
 
 
 def features(
@@ -479,7 +478,16 @@ def calibration_by_national_change(
     school's distance to the threshold. This table shows the range of movements for which the forecast would
     have met the calibration bar, so a reader can judge a forecast by how foreseeable the movement was.
     Columns: ``national_change``, ``max_decile_error_pts``, ``brier``, ``calibrated`` (within the bar).
+    Computed once per process (the same for every LA); a copy is returned.
     """
+    key = (_pairs_key(fit_pairs), _pairs_key((test_pair,))[0], float(threshold), tuple(map(float, changes)))
+    return _calibration_scan_cached(_data_version(), *key).copy()
+
+
+@lru_cache(maxsize=32)
+def _calibration_scan_cached(
+    version: tuple, fit_pairs: tuple[Pair, ...], test_pair: Pair, threshold: float, changes: tuple[float, ...]
+) -> pd.DataFrame:
     model = fit_on(fit_pairs, threshold)
     truth = training_pair(test_pair[0], threshold)["below_next"]
     base = features(test_pair[0], threshold, 0.0).loc[truth.index]
