@@ -389,6 +389,12 @@ def calibration_table(p: pd.Series, outcome: pd.Series, bins: int = 10) -> pd.Da
     return table.reset_index()
 
 
+def worst_decile_gap(calibration: pd.DataFrame) -> float:
+    """The largest gap, in points, between predicted and observed among the judged deciles of a
+    :func:`calibration_table`: the figure the calibration bar is set on."""
+    return float(calibration.loc[calibration["judged"], "difference"].abs().max())
+
+
 def _scores(p: pd.Series, y: pd.Series) -> dict[str, float]:
     return {"brier": float(brier_score_loss(y, p)), "auc": float(roc_auc_score(y, p))}
 
@@ -423,8 +429,7 @@ class Backtest:
 
     @property
     def max_decile_error(self) -> float:
-        judged = self.calibration[self.calibration["judged"]]
-        return float(judged["difference"].abs().max())
+        return worst_decile_gap(self.calibration)
 
 
 def backtest(
@@ -494,8 +499,7 @@ def _calibration_scan_cached(
     rows = []
     for change in changes:
         p = model.predict(add_gap_features(base, threshold, float(change)))
-        table = calibration_table(p, truth)
-        worst = float(table.loc[table["judged"], "difference"].abs().max())
+        worst = worst_decile_gap(calibration_table(p, truth))
         rows.append({"national_change": float(change), "max_decile_error_pts": worst, **_scores(p, truth)})
     out = pd.DataFrame(rows).drop(columns="auc")
     out["calibrated"] = out["max_decile_error_pts"] <= CALIBRATION_BAR
@@ -527,9 +531,9 @@ def backtest_summary(threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
 @lru_cache(maxsize=8)
 def _summary_cached(version: tuple, threshold: float) -> pd.DataFrame:
     rows = []
-    nat = national_rwm()
+    published_changes = national_changes()
     for fit_pairs, test_pair in BACKTESTS:
-        published = float(nat[test_pair[1]] - nat[test_pair[0]])
+        published = float(published_changes[test_pair[0]])
         trend = national_trend(test_pair[0])
         scan = calibration_by_national_change(fit_pairs, test_pair, threshold)
         window = ranges_label(scan.loc[scan["calibrated"], "national_change"])
