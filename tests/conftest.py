@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from ks2workbook import dataset
+from ks2workbook.data import tables as dataset
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +33,7 @@ def lait_value(indicators: pd.DataFrame, indicator: str, la_code: int, year: int
 def execute_notebook(name: str, out, parameters: dict):
     """Run ``notebooks/<name>.ipynb`` with papermill (independently of the pack's own runner) into ``out``."""
     import papermill
-    from ks2workbook.paths import notebooks_dir
+    from ks2workbook.core.paths import notebooks_dir
 
     papermill.execute_notebook(
         str(notebooks_dir() / f"{name}.ipynb"),

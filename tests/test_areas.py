@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from ks2workbook import areas
-from ks2workbook.errors import UnknownAreaError
+from ks2workbook.core.errors import UnknownAreaError
+from ks2workbook.data import areas
 
 
 def test_resolve_code_and_name():

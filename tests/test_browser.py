@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from ks2workbook import pack
+from ks2workbook.reporting import pack
 
 pytestmark = pytest.mark.slow
 

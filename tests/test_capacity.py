@@ -7,18 +7,19 @@ Published figures are from Derby City Council's cabinet report on the World Clas
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import textwrap
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import typer
-from ks2workbook import capacity as cap
-from ks2workbook.capacity_scenario import STRANDS, load_scenario
-from ks2workbook.cli_capacity import capacity_command
-from ks2workbook.errors import ConfigError, WorkbookError
-from ks2workbook.paths import scenarios_dir
+from ks2workbook.analyses import capacity as cap
+from ks2workbook.cli.capacity import capacity_command
+from ks2workbook.core.errors import ConfigError, WorkbookError
+from ks2workbook.core.paths import scenarios_dir
+from ks2workbook.rules.scenario import load_scenario
+from ks2workbook.rules.strands import STRANDS
+from ks2workbook.views import capacity as capview
 from typer.testing import CliRunner
 
 
@@ -161,7 +162,7 @@ def test_break_even_derby(proposed):
     # at £425 a day, 160 days bought cost 68,000: 11,000 below the salary, so no supplement keeps it cheaper
     assert be["max_supplement"] == pytest.approx(425 * 160 - 79_000)
     assert not be["employed_cheaper"]
-    assert "no market supplement keeps employing cheaper" in cap.break_even_summary(proposed)
+    assert "no market supplement keeps employing cheaper" in capview.break_even_summary(proposed)
 
 
 def test_sensitivity_derby(proposed):
@@ -422,18 +423,19 @@ def test_strand_counts_from_analysis(tmp_path, monkeypatch):
     text = NEW_YAML.replace("schools:\n  great: 10", "la_code: 831\nschools: from_analysis")
     write(tmp_path, "old.yaml", BASELINE_YAML)
     path = write(tmp_path, "fa.yaml", text)
-    with pytest.raises(ConfigError, match="needs an LA code and a year"):
+    with pytest.raises(ConfigError, match="needs an LA and a year"):
         load_scenario(path)
+    with pytest.raises(ConfigError, match="needs an LA code and a year"):
+        cap.read_scenario(path)
 
-    class FakeStrands:  # the strands module's API: headline(la_code, year) -> counts per strand plus "all"
-        @staticmethod
-        def headline(la_code, year):
-            assert (la_code, year) == (831, 2025)
-            return {"below_floor": 15, "great": 2, "all": 17}
+    from ks2workbook.analyses import strands
 
-    monkeypatch.setitem(sys.modules, "ks2workbook.strands", FakeStrands)
-    monkeypatch.setattr("ks2workbook.strands", FakeStrands, raising=False)
-    s = load_scenario(path, year=2025)
+    def headline(la_code, year):  # the strand analysis: counts per strand plus "all"
+        assert (la_code, year) == (831, 2025)
+        return {"below_floor": 15, "great": 2, "all": 17}
+
+    monkeypatch.setattr(strands, "headline", headline)
+    s = cap.read_scenario(path, year=2025)
     assert s.schools == {"below_floor": {"all": 15}, "great": {"all": 2}}
     assert s.schools_source == "strand analysis, LA 831, 2025"
 
@@ -520,7 +522,7 @@ def test_interactive_panel_builds(proposed):
     pytest.importorskip("ipywidgets")
     import matplotlib.pyplot as plt
 
-    panel = cap.interactive_panel(proposed)
+    panel = capview.interactive_panel(proposed)
     descriptions = [getattr(c, "description", "") for c in panel.children]
     assert "External day rate (£)" in descriptions and "Employed SIPs (FTE)" in descriptions
     assert any(d.startswith("Extra days: below_floor") for d in descriptions)
@@ -533,24 +535,24 @@ def test_charts_draw_the_data(proposed, current):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ax = cap.plot_financial_years(proposed)
+    ax = capview.plot_financial_years(proposed)
     cost_bars = [p.get_height() for p in ax.containers[0]]
     assert cost_bars == pytest.approx(list(proposed.years["cost"]))
-    ax = cap.plot_days([current, proposed])
+    ax = capview.plot_days([current, proposed])
     assert ax.get_ylabel() == "SIP days a year"
-    ax = cap.plot_tornado(cap.sensitivity(proposed))
+    ax = capview.plot_tornado(cap.sensitivity(proposed))
     assert ax.get_yticklabels()[-1].get_text() == "LA-employed SIPs: salary per FTE"  # largest on top
-    cap.plot_break_even(proposed)
+    capview.plot_break_even(proposed)
     plt.close("all")
 
 
 def test_readings_under_tables(proposed, current):
     # Derby Feb 2010: shortfall 100 at full-year rates in 2010-11; 156 after April 2011
-    assert cap.say_years(proposed) == (
+    assert capview.say_years(proposed) == (
         "In 2010-11 (7 months under this scenario) the in-year gap is £11k against £100k at full-year rates; "
         "by 2012-13 it is £156k a year."
     )
-    assert "all 12 published figures are reproduced" in cap.say_check(proposed)
-    assert "264 + 448 = 712, not 674" in cap.say_check(current)
-    assert "adds £214k a year (£125k in 2010-11, a part year)" in cap.say_compare(proposed, current)
-    assert cap.say_sensitivity(cap.sensitivity(proposed)).count("swing") == 3
+    assert "all 12 published figures are reproduced" in capview.say_check(proposed)
+    assert "264 + 448 = 712, not 674" in capview.say_check(current)
+    assert "adds £214k a year (£125k in 2010-11, a part year)" in capview.say_compare(proposed, current)
+    assert capview.say_sensitivity(cap.sensitivity(proposed)).count("swing") == 3

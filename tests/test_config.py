@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pytest
-from ks2workbook.config import YamlFile, dotted, parse_yaml, read_yaml
-from ks2workbook.errors import ConfigError, WorkbookError
+from ks2workbook.core.errors import ConfigError, WorkbookError
+from ks2workbook.core.safe_yaml import YamlFile, dotted, parse_yaml, read_yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from ks2workbook import dataset
+from ks2workbook.data import tables as dataset
 
 
 @pytest.mark.parametrize(("la_code", "year"), [(850, 2017), (850, 2018), (936, 2017), (936, 2018)])

@@ -7,9 +7,12 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-from ks2workbook import dataset, paths, quality, schemas, sources
-from ks2workbook.errors import RawFileError
-from ks2workbook.values import is_suppressed, to_number
+from ks2workbook.analyses import quality
+from ks2workbook.core import paths
+from ks2workbook.core.errors import RawFileError
+from ks2workbook.data import schemas, sources
+from ks2workbook.data import tables as dataset
+from ks2workbook.data.values import is_suppressed, to_number
 
 
 def test_to_number_keeps_suppression_missing():
@@ -139,7 +142,7 @@ def test_verify_checksums_clean_on_shipped_data():
 
 
 def test_formats_treat_pandas_na_as_missing():
-    from ks2workbook import style
+    from ks2workbook.views import style
 
     assert style.fmt_int(pd.NA) == "–" and style.fmt_pct(np.nan) == "–" and style.fmt_int(12) == "12"
     assert style.fmt_gbp_k(542_100) == "£542k" and style.fmt_points(-2) == "-2 pts"

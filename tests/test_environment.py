@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 
 import yaml
-from ks2workbook import paths
+from ks2workbook.core import paths
 
 
 def _pins(specs: list[str], sep: str) -> dict[str, str]:

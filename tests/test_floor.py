@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from ks2workbook import floor, floor_rules
-from ks2workbook.errors import ConfigError, NoDataError, UnknownAreaError, WorkbookError
+from ks2workbook.analyses import floor
+from ks2workbook.core.errors import ConfigError, NoDataError, UnknownAreaError, WorkbookError
+from ks2workbook.rules import floor as floor_rules
+from ks2workbook.views import floor as floor_views
 
 LOCAL = "rules/local_floor_example.yaml"
 
@@ -403,7 +405,7 @@ def test_export_frame_and_headline():
 
 def test_export_writes_csv_and_xlsx(tmp_path):
     import openpyxl
-    from ks2workbook import export
+    from ks2workbook.reporting import export
 
     frame = floor.export_frame(936, 2018)
     csv = export.write_table(frame, "csv", tmp_path / "floor.csv")
@@ -416,11 +418,11 @@ def test_export_writes_csv_and_xlsx(tmp_path):
 
 def test_sentences_stay_true():
     head = floor.headline(343, 2016)
-    text = floor.headline_sentence(head, "North West")
+    text = floor_views.headline_sentence(head, "North West")
     assert f"**{head['below_floor']} of {head['assessed']}**" in text and "North West" in text
     applied = floor_rules.rule_for(2024, LOCAL)
-    assert "local floor for 2024" in floor.rule_sentence(applied) and LOCAL in floor.rule_sentence(applied)
-    assert "no cohort-size check" in floor.rule_sentence(applied)
+    assert "local floor for 2024" in floor_views.rule_sentence(applied) and LOCAL in floor_views.rule_sentence(applied)
+    assert "no cohort-size check" in floor_views.rule_sentence(applied)
 
 
 @pytest.mark.slow

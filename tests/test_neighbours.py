@@ -7,9 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from ks2workbook import dataset
-from ks2workbook import neighbours as nb
-from ks2workbook.errors import NoDataError, UnknownAreaError, WorkbookError
+from ks2workbook.analyses import neighbours as nb
+from ks2workbook.core.errors import NoDataError, UnknownAreaError, WorkbookError
+from ks2workbook.data import tables as dataset
+from ks2workbook.views import neighbours as nbview
 
 RWM = "KS2RWM_Expected_STD"
 
@@ -356,10 +357,10 @@ def test_notebook_runs_for_successor_council_with_custom_list(tmp_path):
 
 
 def test_format_value_by_indicator_kind():
-    assert nb.format_value(RWM, 57.0) == "57%" and nb.format_value(RWM, 59.8, 1) == "59.8%"
-    assert nb.format_value("KS2R_Prog_VA", -0.95) == "-0.95"
-    assert nb.format_value("KS2R_AVG_Scaled_Score", 104.0) == "104"
-    assert nb.format_value(RWM, np.nan) == "–"  # missing is a dash, never 0%
+    assert nbview.format_value(RWM, 57.0) == "57%" and nbview.format_value(RWM, 59.8, 1) == "59.8%"
+    assert nbview.format_value("KS2R_Prog_VA", -0.95) == "-0.95"
+    assert nbview.format_value("KS2R_AVG_Scaled_Score", 104.0) == "104"
+    assert nbview.format_value(RWM, np.nan) == "–"  # missing is a dash, never 0%
 
 
 def test_significance_chart_marks_only_years_with_an_interval():
@@ -376,7 +377,7 @@ def test_significance_chart_marks_only_years_with_an_interval():
             "significance": ["no interval", "significantly below England", "not significantly different"],
         }
     )
-    ax = nb.plot_significance(ci, "test")
+    ax = nbview.plot_significance(ci, "test")
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert list(lines["significantly below England"].get_xdata()) == [2017]
     assert list(lines["no interval"].get_xdata()) == [2016]

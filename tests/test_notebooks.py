@@ -11,7 +11,8 @@ import json
 
 import nbformat
 import pytest
-from ks2workbook import paths, report
+from ks2workbook.core import paths
+from ks2workbook.reporting import pack as report
 
 NOTEBOOKS = sorted(paths.notebooks_dir().glob("*.ipynb"))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from ks2workbook import ofsted
-from ks2workbook.errors import NoDataError, UnknownAreaError
+from ks2workbook.analyses import ofsted
+from ks2workbook.core.errors import NoDataError, UnknownAreaError
 
 
 def _inspections() -> pd.DataFrame:

@@ -9,8 +9,10 @@ import shutil
 
 import nbformat
 import pytest
-from ks2workbook import pack, paths, report
-from ks2workbook.errors import WorkbookError
+from ks2workbook.core import paths
+from ks2workbook.core.errors import WorkbookError
+from ks2workbook.reporting import pack
+from ks2workbook.reporting import runner as report
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 pytestmark = pytest.mark.slow
@@ -66,7 +68,7 @@ def broken_project(tmp_path, monkeypatch):
             new_markdown_cell("# Boom\n\nA notebook that fails for LA 343, to test the pack's failure handling."),
             new_code_cell("la_code = 831", metadata={"tags": ["parameters"]}),
             new_code_cell(
-                "from ks2workbook.errors import WorkbookError\n"
+                "from ks2workbook.core.errors import WorkbookError\n"
                 "if la_code == 343:\n    raise WorkbookError('deliberate failure for 343')\n"
                 "print('fine')"
             ),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from ks2workbook import dataset, risk, strands
-from ks2workbook.errors import NoDataError, UnknownAreaError
+from ks2workbook.analyses import risk
+from ks2workbook.core.errors import NoDataError, UnknownAreaError
+from ks2workbook.data import tables as dataset
+from ks2workbook.rules import strands as strand_rules
 
 THR = 65.0
 
@@ -219,7 +221,7 @@ def test_forecast_model_leaves_out_the_first_year_pair():
 
 def test_special_schools_are_left_out():
     frame = risk.features(2018)
-    assert not frame.index.isin(risk.not_mainstream_urns()).any()
+    assert not frame.index.isin(dataset.not_mainstream_urns()).any()
     assert 116633 not in frame.index  # The Waterloo School, Hampshire: a special school
 
 
@@ -246,7 +248,7 @@ def test_bad_inputs_are_clear():
     [
         {"la_code": 343},
         {"la_code": 850, "year": 2018, "threshold": 60},
-        {"la_code": 343, "year": 2017, "strand_rules_file": str(strands.resolve_path(None))},
+        {"la_code": 343, "year": 2017, "strand_rules_file": str(strand_rules.resolve_path(None))},
     ],
 )
 def test_risk_notebook_runs_for_other_parameters(tmp_path, params):

@@ -8,7 +8,8 @@ import re
 import subprocess
 
 import pytest
-from ks2workbook import pack, paths
+from ks2workbook.core import paths
+from ks2workbook.reporting import pack
 
 DEPLOY = paths.project_root() / "deploy"
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from ks2workbook import strands
-from ks2workbook.capacity import STRANDS
-from ks2workbook.errors import ConfigError, NoDataError, UnknownAreaError
+from ks2workbook.analyses import strands
+from ks2workbook.core.errors import ConfigError, NoDataError, UnknownAreaError
+from ks2workbook.rules import strands as strand_rules
+from ks2workbook.rules.strands import STRANDS
+from ks2workbook.views import strands as strand_views
 
 
 @pytest.fixture(scope="module")
 def rules():
-    return strands.load_rules()
+    return strand_rules.load_rules()
 
 
 def _schools(rows: list[dict]) -> pd.DataFrame:
@@ -34,8 +36,8 @@ def _schools(rows: list[dict]) -> pd.DataFrame:
 
 
 def test_strand_keys_are_the_capacity_keys(rules):
-    assert set(strands.ORDER) == set(STRANDS)
-    assert list(strands.criteria_table(rules)["strand"]) == list(strands.ORDER)
+    assert set(strand_rules.ORDER) == set(STRANDS)
+    assert list(strand_views.criteria_table(rules)["strand"]) == list(strand_rules.ORDER)
 
 
 def test_assignment_order_and_boundaries(rules):
@@ -88,10 +90,12 @@ def _write(tmp_path, text: str):
 
 def test_unknown_field_is_a_clear_error(tmp_path):
     text = (
-        strands.resolve_path(None).read_text().replace("rwm_sd_at_least: 15", "rwm_sd_at_least: 15\n    rwm_range: 3")
+        strand_rules.resolve_path(None)
+        .read_text()
+        .replace("rwm_sd_at_least: 15", "rwm_sd_at_least: 15\n    rwm_range: 3")
     )
     with pytest.raises(ConfigError) as err:
-        strands.load_rules(_write(tmp_path, text))
+        strand_rules.load_rules(_write(tmp_path, text))
     msg = str(err.value)
     assert "strands.inconsistent.rwm_range" in msg and "unknown field 'rwm_range'" in msg
     assert "rwm_sd_at_least" in msg  # says what is allowed
@@ -100,19 +104,19 @@ def test_unknown_field_is_a_clear_error(tmp_path):
 
 
 def test_bad_value_and_missing_strand_name_the_field(tmp_path):
-    text = strands.resolve_path(None).read_text()
+    text = strand_rules.resolve_path(None).read_text()
     with pytest.raises(ConfigError, match="strands.great.rwm_at_least"):
-        strands.load_rules(_write(tmp_path, text.replace("rwm_at_least: 80", "rwm_at_least: 180")))
+        strand_rules.load_rules(_write(tmp_path, text.replace("rwm_at_least: 80", "rwm_at_least: 180")))
     with pytest.raises(ConfigError, match="not found"):
-        strands.load_rules(tmp_path / "nope.yaml")
+        strand_rules.load_rules(tmp_path / "nope.yaml")
     with pytest.raises(ConfigError, match="not valid YAML"):
-        strands.load_rules(_write(tmp_path, "strands: [unclosed"))
+        strand_rules.load_rules(_write(tmp_path, "strands: [unclosed"))
 
 
 def test_edited_rules_change_the_assignment(tmp_path):
-    text = strands.resolve_path(None).read_text().replace("rwm_at_least: 80", "rwm_at_least: 95")
+    text = strand_rules.resolve_path(None).read_text().replace("rwm_at_least: 80", "rwm_at_least: 95")
     frame = _schools([{"rwm_exp": 90.0}])
-    assert strands.assign_frame(frame, strands.load_rules(_write(tmp_path, text)))["strand"][0] == "good_to_great"
+    assert strands.assign_frame(frame, strand_rules.load_rules(_write(tmp_path, text)))["strand"][0] == "good_to_great"
 
 
 def test_strand_table_shipped_data_adds_up():
@@ -139,7 +143,8 @@ def test_bad_inputs():
 
 
 def test_exports_and_headline(tmp_path):
-    from ks2workbook import export, risk
+    from ks2workbook.analyses import risk
+    from ks2workbook.reporting import export
 
     frame = strands.export_frame(343, 2018)
     assert frame["strand"].isin(list(STRANDS)).all() and frame["why"].str.len().gt(0).all()

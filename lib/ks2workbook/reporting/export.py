@@ -12,7 +12,7 @@ from typing import TextIO
 
 import pandas as pd
 
-from .errors import WorkbookError
+from ..core.errors import WorkbookError
 
 FORMATS = ("csv", "xlsx")
 

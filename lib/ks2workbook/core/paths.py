@@ -12,11 +12,16 @@ from pathlib import Path
 
 
 def project_root() -> Path:
-    """The repository root: ``KS2WB_ROOT`` if set, else two levels above this package (``lib/ks2workbook``)."""
+    """The repository root: ``KS2WB_ROOT`` if set, else two levels above the package (``lib/ks2workbook``)."""
     override = os.environ.get("KS2WB_ROOT")
     if override:
         return Path(override).resolve()
-    return Path(__file__).resolve().parents[2]
+    return package_dir().parents[1]
+
+
+def package_dir() -> Path:
+    """The installed package folder (``lib/ks2workbook``): its national rule files and report template."""
+    return Path(__file__).resolve().parents[1]
 
 
 def raw_dir() -> Path:
@@ -38,8 +43,8 @@ def outputs_dir() -> Path:
 
 
 def rules_dir() -> Path:
-    """Rules councils may edit (floor standards, strand criteria), shipped inside the package."""
-    return Path(__file__).resolve().parent / "rules"
+    """The national rule files shipped inside the package (floor standards, strand criteria)."""
+    return package_dir() / "rules"
 
 
 def scenarios_dir() -> Path:

@@ -15,9 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .config import read_yaml
-from .errors import ConfigError, NoDataError
-from .paths import project_root, rules_dir
+from ..core.errors import ConfigError, NoDataError
+from ..core.paths import project_root, rules_dir
+from ..core.safe_yaml import read_yaml
 
 NATIONAL_FILE = "floor_standards.yaml"
 

@@ -15,9 +15,10 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from . import capacity as cap
-from .errors import WorkbookError
-from .style import fmt_int
+from ..analyses import capacity as cap
+from ..core.errors import WorkbookError
+from ..core.formats import fmt_int
+from ..views import capacity as capview
 
 
 class OutputFormat(StrEnum):
@@ -61,7 +62,7 @@ def render_text(result: cap.CapacityResult, vs: cap.CapacityResult | None = None
     base = f"; before that: {result.baseline.name}" if result.baseline is not None else ""
     buf.write(f"{src}: from {s.start.isoformat()}{base}\n\n")
     buf.write("Cost table (full year)\n")
-    table(cap.display_cost_table(result, vs))
+    table(capview.display_cost_table(result, vs))
     word = "slack" if result.balance >= 0 else "shortfall"
     buf.write(
         f"SIP days: needed {fmt_int(result.days_needed)} (allocation by strand), supplied "
@@ -69,17 +70,17 @@ def render_text(result: cap.CapacityResult, vs: cap.CapacityResult | None = None
     )
     if s.published is not None:
         buf.write(f"Published figures ({s.published.source or 'as entered'}): days exact, money to £1k\n")
-        table(cap.display_published_check(result))
+        table(capview.display_published_check(result))
     buf.write("Cost, funding and gap per financial year (April-March)\n")
-    table(cap.display_financial_years(result))
+    table(capview.display_financial_years(result))
     if vs is not None:
         buf.write(f"Compared with: {vs.name}\n")
         comp = cap.compare(result, vs)
         money = [c for c in comp.columns if c.startswith("cost") or c == "change"]
-        table(cap.format_table(comp, money=money, days=[c for c in comp.columns if c.startswith("days")]))
+        table(capview.format_table(comp, money=money, days=[c for c in comp.columns if c.startswith("days")]))
         years = cap.compare_years(result, vs)
-        table(cap.format_table(years, money=["additional cost in year", "additional cost, full year"]))
-    summary = cap.break_even_summary(result)
+        table(capview.format_table(years, money=["additional cost in year", "additional cost, full year"]))
+    summary = capview.break_even_summary(result)
     if summary:
         buf.write("Break-even\n" + summary + "\n")
     return buf.getvalue().rstrip() + "\n"

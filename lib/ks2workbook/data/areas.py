@@ -11,10 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import dataset
-from .errors import UnknownAreaError
-
-ENGLAND = dataset.ENGLAND
+from ..core.errors import UnknownAreaError
+from . import tables
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class Area:
 
 def areas() -> pd.DataFrame:
     """The areas table (LA code, name, kind, region)."""
-    return dataset.load("areas")
+    return tables.load("areas")
 
 
 def _suggest(query: str | int, table: pd.DataFrame, n: int = 3) -> str:

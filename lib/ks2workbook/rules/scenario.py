@@ -15,7 +15,7 @@ checks across fields that make a scenario consistent stay here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,24 +29,14 @@ from pydantic import (
     field_validator,
 )
 
-from .config import Loc, Problem, YamlFile, read_yaml
-from .errors import ConfigError, WorkbookError
-from .paths import scenarios_dir
+from ..core.errors import ConfigError, WorkbookError
+from ..core.paths import scenarios_dir
+from ..core.safe_yaml import Loc, Problem, YamlFile, read_yaml
+from .strands import STRANDS
 
 # --------------------------------------------------------------------------------------------------------
 # Strands and risk levels
 # --------------------------------------------------------------------------------------------------------
-
-#: The five WCPP strands (DCSF, December 2009; DOMAIN.md section 3), in their published order, with the
-#: labels reports use. This is the one definition of the strand keys: the strand-analysis module should
-#: import it from here (its criteria live in ``rules/strands.yaml``; its keys must be these).
-STRANDS: dict[str, str] = {
-    "below_floor": "Below floor and/or in an Ofsted category",
-    "maximising_progress": "Needing to maximise progress",
-    "inconsistent": "Inconsistent results",
-    "good_to_great": "Good, capable of becoming great",
-    "great": "Great, able to support others",
-}
 
 #: Risk levels a strand's allocation may be split by (Sefton: +3 high, +1-2 medium, 0 low). ``all`` is what a
 #: plain number means: one allocation, or one count, for every school in the strand.
@@ -299,28 +289,16 @@ def resolve_scenario_path(path: str | Path, relative_to: Path | None = None) -> 
     raise ConfigError(f"scenario file {str(path)!r} not found (looked at: {tried})")
 
 
-def strand_counts_from_analysis(la_code: int | None, year: int | None) -> dict[str, int]:
-    """Schools per strand from the strand analysis (``schools: from_analysis``), via
-    ``ks2workbook.strands.headline(la_code, year)`` (keys of :data:`STRANDS`, plus ``all``, which is dropped).
-    """
-    if la_code is None or year is None:
-        raise ConfigError(
-            f"schools: {FROM_ANALYSIS} needs an LA code and a year (la_code in the file, or pass la_code= and year=)"
-        )
-    from . import strands  # imported here: strands imports this module for the strand names
-
-    try:
-        counts = strands.headline(la_code, year)
-    except WorkbookError as exc:
-        raise ConfigError(f"schools: {FROM_ANALYSIS} for LA {la_code}, {year}: {exc}") from None
-    return {str(k): int(v) for k, v in dict(counts).items() if k in STRANDS}
-
-
-def load_scenario(path: str | Path, *, la_code: int | None = None, year: int | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path,
+    *,
+    strand_counts: Callable[[int | None], tuple[Mapping[str, int], str]] | None = None,
+) -> Scenario:
     """Read and validate a scenario file; any problem is a :class:`ConfigError` naming file, line and field.
 
-    ``la_code`` and ``year`` are only used for ``schools: from_analysis`` (``la_code`` defaults to the
-    file's).
+    ``schools: from_analysis`` asks the caller for the counts: ``strand_counts(la_code_in_file)`` returns the
+    schools per strand key and a label saying where they came from (the analysis layer passes its strand
+    analysis; rules never compute it).
     """
     resolved = resolve_scenario_path(path)
     try:
@@ -332,12 +310,14 @@ def load_scenario(path: str | Path, *, la_code: int | None = None, year: int | N
 
     schools_source = "entered"
     if data.get("schools") == FROM_ANALYSIS:
-        la = la_code if la_code is not None else data.get("la_code")
+        where = f"{shown}: line {file.line(('schools',))}: schools: {FROM_ANALYSIS}"
+        if strand_counts is None:
+            raise ConfigError(f"{where} needs an LA and a year to count the schools per strand")
         try:
-            data = {**data, "schools": strand_counts_from_analysis(la, year)}
-        except ConfigError as exc:
-            raise ConfigError(f"{shown}: line {file.line(('schools',))}: {exc}") from None
-        schools_source = f"strand analysis, LA {la}, {year}"
+            counts, schools_source = strand_counts(data.get("la_code"))
+        except WorkbookError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        data = {**data, "schools": {str(k): int(v) for k, v in counts.items() if k in STRANDS}}
 
     scenario = _validate(file, data)
     return scenario.model_copy(update={"source_path": resolved, "schools_source": schools_source})

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from .errors import NoDataError, WorkbookError
+from ..core.errors import NoDataError, WorkbookError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="KS2 school-improvement analytics workbook.")
 export_app = typer.Typer(no_args_is_help=True, help="Export a tidy table as CSV (standard output) or XLSX.")
@@ -46,7 +46,7 @@ OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="file to write 
 
 
 def _emit(frame, fmt: Format, out: Path | None, sheet: str) -> None:
-    from .export import write_table
+    from ..reporting.export import write_table
 
     path = write_table(frame, fmt.value, out, sheet=sheet)
     if path is not None:
@@ -57,7 +57,7 @@ def _emit(frame, fmt: Format, out: Path | None, sheet: str) -> None:
 @friendly
 def build_data(force: Annotated[bool, typer.Option(help="rebuild even fresh tables")] = False) -> None:
     """Build the tidy tables from data/raw/ into data/processed/ (parquet)."""
-    from . import dataset
+    from ..data import tables as dataset
 
     for name, rows in dataset.build_all(force=force).items():
         typer.echo(f"{name:16s} {rows:>9,d} rows")
@@ -67,7 +67,7 @@ def build_data(force: Annotated[bool, typer.Option(help="rebuild even fresh tabl
 @friendly
 def verify_data() -> None:
     """Check every raw file against data/raw/SHA256SUMS."""
-    from .sources import RESTORE_HINT, verify_checksums
+    from ..data.sources import RESTORE_HINT, verify_checksums
 
     problems = verify_checksums()
     if problems:
@@ -91,7 +91,7 @@ def report(
     under outputs/<run-date>/<la_code>/, with an index per run. Exit code 1 if anything failed."""
     import os
 
-    from .pack import current_la_codes, run_pack
+    from ..reporting.pack import current_la_codes, run_pack
 
     codes = current_la_codes() if all_las else (la or ["831"])
     extra: dict = {"year": year}
@@ -121,8 +121,8 @@ def export_school_results(
     out: OutOpt = None,
 ) -> None:
     """One row per school: URN, LA, results, progress, cohort, source file."""
-    from . import dataset
-    from .areas import require_la
+    from ..data import tables as dataset
+    from ..data.areas import require_la
 
     frame = dataset.load("school_results")
     years = sorted(frame["year"].unique().tolist())
@@ -143,7 +143,8 @@ def export_la_indicators(
     out: OutOpt = None,
 ) -> None:
     """One row per area and year: la_code, la_name, region, indicator, year, value (blank = not published)."""
-    from . import dataset, neighbours
+    from ..analyses import neighbours
+    from ..data import tables as dataset
 
     frame = dataset.load("la_indicators")
     neighbours.indicator_info(frame, indicator)
@@ -166,7 +167,7 @@ def export_floor(
     out: OutOpt = None,
 ) -> None:
     """One row per school: floor status and the margin on each condition."""
-    from . import floor
+    from ..analyses import floor
 
     _emit(floor.export_frame(la, year, local_rule_file), fmt, out, sheet=f"floor_{la}_{year}")
 
@@ -185,7 +186,7 @@ def export_risk(
     out: OutOpt = None,
 ) -> None:
     """One row per school: chance of being below the threshold next year, and why."""
-    from . import risk
+    from ..analyses import risk
 
     _emit(risk.export_frame(la, year, threshold, national_change), fmt, out, sheet=f"risk_{la}_{year}")
 
@@ -200,7 +201,7 @@ def export_strands(
     out: OutOpt = None,
 ) -> None:
     """One row per school: WCPP strand and the reason."""
-    from . import strands
+    from ..analyses import strands
 
     _emit(strands.export_frame(la, year, strand_rules_file), fmt, out, sheet=f"strands_{la}_{year}")
 
@@ -216,8 +217,8 @@ def export_neighbours(
     out: OutOpt = None,
 ) -> None:
     """The LA among its statistical neighbours: value, rank in group, national rank and band."""
-    from . import neighbours
-    from .areas import require_la
+    from ..analyses import neighbours
+    from ..data.areas import require_la
 
     version: int | str = int(sn_version) if sn_version.isdigit() else sn_version
     frame = neighbours.export_frame(require_la(la).code, indicator, year, version)
@@ -225,7 +226,7 @@ def export_neighbours(
 
 
 def _register_capacity() -> None:
-    from .cli_capacity import capacity_command
+    from .capacity import capacity_command
 
     app.command("capacity")(friendly(capacity_command))
 

@@ -27,10 +27,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, areas, dataset
-from .errors import WorkbookError
-from .paths import outputs_dir
-from .report import REPORT_NOTEBOOKS, KernelSession, Rendered, notebook_path, render, report_meta, run_date
+from .. import __version__
+from ..core.errors import WorkbookError
+from ..core.paths import outputs_dir
+from ..data import areas
+from ..data import tables as dataset
+from .runner import REPORT_NOTEBOOKS, KernelSession, Rendered, notebook_path, render, report_meta, run_date
 
 LOCK_NAME = ".ks2workbook.lock"
 
@@ -355,3 +357,11 @@ def _write_log(run_dir: Path, outcomes: Sequence[LaOutcome], seconds: dict[str, 
     lines.append("time split (summed over workers): " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
     log.write_text("\n".join(lines) + "\n")
     return log
+
+
+def run_report(
+    la_code: int | str, notebooks: list[str] | None = None, out_root: Path | None = None, extra: dict | None = None
+) -> list[Rendered]:
+    """The report pack for one LA, sequentially, in one kernel (see :mod:`ks2workbook.pack` for many LAs)."""
+    run = run_pack([la_code], notebooks=notebooks, out_root=out_root, extra=extra, jobs=1, progress=False)
+    return run.results

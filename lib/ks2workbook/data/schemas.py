@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import RawFileError
+from ..core.errors import RawFileError
 
 SCHEMAS: dict[str, dict[str, str]] = {
     "areas": {

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import areas, dataset, risk
-from .errors import NoDataError
-from .values import safe_share
+from ..core.errors import NoDataError
+from ..data import areas, tables
+from ..data.values import safe_share
 
 GRADE_LABELS: dict[int, str] = {
     1: "Outstanding",
@@ -29,7 +29,7 @@ CATEGORIES: tuple[str, ...] = (*GRADE_LABELS.values(), NO_GRADE, NOT_INSPECTED)
 
 
 def _inspections() -> pd.DataFrame:
-    table = dataset.load("ofsted")
+    table = tables.load("ofsted")
     return table.sort_values(["urn", "inspection_date"]).reset_index(drop=True)
 
 
@@ -59,14 +59,14 @@ def grade_in_year(year: int, inspections: pd.DataFrame | None = None) -> pd.Data
 
 
 def _ks2_schools(year: int) -> pd.DataFrame:
-    results = dataset.load("school_results")
+    results = tables.load("school_results")
     rows = results[(results["year"] == year)].dropna(subset=["urn"])
     if rows.empty:
         have = sorted(int(y) for y in results["year"].unique())
         raise NoDataError(f"no school-level KS2 results for {year}; years with data: {have}")
     rows = rows.drop_duplicates("urn").loc[:, ["urn", "la_code", "school_name"]]
     rows = rows.assign(urn=rows["urn"].astype("int64"))
-    return rows[~rows["urn"].isin(risk.not_mainstream_urns())]
+    return rows[~rows["urn"].isin(tables.not_mainstream_urns())]
 
 
 def school_grades(la_code: int | str | None, year: int, as_of: str | None = None) -> pd.DataFrame:
@@ -139,7 +139,7 @@ def grade_history(
     each of those years (NA = no judgement yet; 'no overall grade' inspections keep NA and are flagged in
     :func:`latest`). One row per school, one column per year."""
     area = areas.require_la(la_code)
-    results = dataset.load("school_results")
+    results = tables.load("school_results")
     rows = results[(results["la_code"] == area.code) & results["year"].isin(years)].dropna(subset=["urn"])
     schools = rows.sort_values("year").drop_duplicates("urn", keep="last").loc[:, ["urn", "school_name"]]
     schools = schools.assign(urn=schools["urn"].astype("int64")).set_index("urn")

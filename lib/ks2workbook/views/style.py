@@ -6,12 +6,12 @@ palette is Okabe-Ito (safe for the common forms of colour blindness), never red-
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
-import pandas as pd
+
+from ..core.formats import fmt_gbp_k, fmt_int, fmt_pct, fmt_points, missing  # noqa: F401 - views format through style
 
 #: Okabe-Ito colour-blind-safe palette.
 OKABE_ITO: dict[str, str] = {
@@ -130,42 +130,6 @@ def shade_gap_years(ax, gap_years: Sequence[int] = (2020, 2021), label: str = "N
         fontsize=9,
         color="#555555",
     )
-
-
-def _missing(value: object) -> bool:
-    """None, NaN and pandas' NA are all "not published" (a suppressed value is not 0)."""
-    if value is None or value is pd.NA:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def fmt_pct(value: float | None, decimals: int = 0) -> str:
-    """``57%``; a dash for missing (a suppressed value is not 0%)."""
-    if _missing(value):
-        return "–"
-    return f"{value:.{decimals}f}%"
-
-
-def fmt_points(value: float | None, decimals: int = 0) -> str:
-    """Signed percentage-point change: ``+3 pts``, ``-2 pts``."""
-    if _missing(value):
-        return "–"
-    return f"{value:+.{decimals}f} pts"
-
-
-def fmt_gbp_k(value: float | None, decimals: int = 0) -> str:
-    """Money in thousands as councils write it: ``£542k`` (input in pounds); negatives as ``-£58k``."""
-    if _missing(value):
-        return "–"
-    sign = "-" if value < 0 else ""
-    return f"{sign}£{abs(value) / 1000:,.{decimals}f}k"
-
-
-def fmt_int(value: float | None) -> str:
-    """``1,234``; a dash for missing."""
-    if _missing(value):
-        return "–"
-    return f"{value:,.0f}"
 
 
 def big_numbers(items: Sequence[tuple[str, str]]) -> str:

@@ -34,11 +34,11 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from . import areas as areas_mod
-from . import dataset, style
-from .errors import NoDataError, UnknownAreaError, WorkbookError
+from ..core.errors import NoDataError, UnknownAreaError, WorkbookError
+from ..data import areas as areas_mod
+from ..data import tables
 
-ENGLAND = dataset.ENGLAND
+ENGLAND = tables.ENGLAND
 #: LAIT ranks and bands LAs only: codes below England's 970.
 LA_CODE_LIMIT = 970
 SN_VERSIONS: tuple[int, ...] = (2025, 2021)
@@ -75,13 +75,13 @@ PROGRESS_COLUMNS: dict[str, str] = {"KS2R_Prog_VA": "read", "KS2W_Prog_VA": "wri
 
 
 def _shipped_version(names: tuple[str, ...] = ("la_indicators",)) -> tuple[tuple[str, int], ...]:
-    return dataset.tables_version(*names)
+    return tables.tables_version(*names)
 
 
 @lru_cache(maxsize=2)
 def _shipped_by_indicator(version: tuple) -> dict[str, pd.DataFrame]:
     """The shipped ``la_indicators`` rows per indicator (original order and index kept)."""
-    table = dataset.load("la_indicators")
+    table = tables.load("la_indicators")
     return {str(ind): part for ind, part in table.groupby("indicator", sort=False)}
 
 
@@ -94,7 +94,7 @@ def _table(indicators: pd.DataFrame | None, indicator: str | None = None) -> pd.
         part = _shipped_by_indicator(_shipped_version()).get(indicator)
         if part is not None:
             return part.copy(deep=False)
-    return dataset.load("la_indicators")
+    return tables.load("la_indicators")
 
 
 def indicator_info(indicators: pd.DataFrame | None, indicator: str) -> dict:
@@ -235,7 +235,7 @@ def _neighbour_codes(
         raise WorkbookError(
             f"unknown neighbour set {version!r}: use 2025 (DfE May 2025), 2021 (DfE April 2021) or 'custom'."
         )
-    table = dataset.load("neighbours") if neighbours is None else neighbours
+    table = tables.load("neighbours") if neighbours is None else neighbours
     rows = table[(table.la_code == area.code) & (table.version == version)].sort_values("rank")
     if rows.empty:
         predecessor = [old for old, new in SUCCESSORS.items() if area.code in new]
@@ -297,7 +297,7 @@ def neighbour_table(
     """Old and new groupings side by side: one row per rank, a column of names per set, and whether each
     neighbour is in both DfE lists."""
     sets = neighbour_sets(la_code, "both", custom=custom, neighbours=neighbours)
-    names = dataset.load("areas").set_index("la_code")["la_name"]
+    names = tables.load("areas").set_index("la_code")["la_name"]
     width = max(len(v) for v in sets.values())
     out = pd.DataFrame({"rank": range(1, width + 1)})
     for label, codes in sets.items():
@@ -465,7 +465,7 @@ def sn_ranking(
     rows = table.loc[
         (table.indicator == indicator) & (table.year == year) & table.la_code.isin(group), ["la_code", "value"]
     ]
-    names = dataset.load("areas").set_index("la_code")["la_name"]
+    names = tables.load("areas").set_index("la_code")["la_name"]
     out = pd.DataFrame({"la_code": group})
     out["la_name"] = out.la_code.map(names).fillna(out.la_code.astype(str))
     out = out.merge(rows[["la_code", "value"]], on="la_code", how="left")
@@ -639,7 +639,7 @@ def pupil_sd(school_results: pd.DataFrame | None = None) -> pd.DataFrame:
 
 @lru_cache(maxsize=2)
 def _pupil_sd_cached(version: tuple) -> pd.DataFrame:
-    return _pupil_sd(dataset.load("school_results"))
+    return _pupil_sd(tables.load("school_results"))
 
 
 def _pupil_sd(sr: pd.DataFrame) -> pd.DataFrame:
@@ -684,7 +684,7 @@ def progress_ci(
             f"({', '.join(PROGRESS_COLUMNS)}) are published with one, so only they get a significance mark."
         )
     area = require_rankable_la(la_code)
-    sr = dataset.load("school_results") if school_results is None else school_results
+    sr = tables.load("school_results") if school_results is None else school_results
     subject = PROGRESS_COLUMNS[indicator]
     sds = pupil_sd(school_results)
     sds = sds[sds.subject == subject].set_index("year")["sd"]
@@ -738,7 +738,7 @@ def _mismatch_cached(version: tuple, indicator: str, year: int | None) -> pd.Dat
 def _mismatch_report(
     table: pd.DataFrame, neighbours: pd.DataFrame | None, indicator: str, year: int | None
 ) -> pd.DataFrame:
-    sn = dataset.load("neighbours") if neighbours is None else neighbours
+    sn = tables.load("neighbours") if neighbours is None else neighbours
     names = dict(zip(table.la_code, table.la_name, strict=False))
     names.update(dict(zip(sn.la_code, sn.la_name, strict=False)))
     li_codes = set(int(c) for c in table.loc[table.la_code < LA_CODE_LIMIT, "la_code"].unique())
@@ -908,119 +908,3 @@ def headline(
 # ------------------------------------------------------------------------------------------------------------
 
 
-def format_value(indicator: str, value: float | None, extra_decimals: int = 0) -> str:
-    """People-friendly text for one value: progress scores signed to 2 dp (``-0.95``), scaled scores as
-    points (``104``), everything else as a percentage (``57%``); a dash for missing. ``extra_decimals`` adds
-    precision to percentages and scaled scores (an SN average of 59.8% with 1)."""
-    if value is None or pd.isna(value):
-        return "–"
-    if indicator in PROGRESS_COLUMNS or "Prog" in indicator:
-        return f"{value:+.2f}"
-    if "Scaled" in indicator:
-        return f"{value:.{extra_decimals}f}"
-    return style.fmt_pct(float(value), extra_decimals)
-
-
-def plot_comparison(wide: pd.DataFrame, title: str, ylabel: str, ax=None):
-    """The LA, region, SN averages and England over time from :func:`comparison`; gap years shaded, axis not
-    forced to zero (LAIT users asked for that). Returns the axes."""
-    if ax is None:
-        _, ax = style.new_axes(title, "Year", ylabel)
-    else:
-        ax.set_title(title, loc="left", fontsize=10)
-    colours = {
-        "LA": style.ROLE_COLOURS["la"],
-        "Region": style.ROLE_COLOURS["region"],
-        "England": style.ROLE_COLOURS["england"],
-    }
-    dashes = ["-", "--", ":"]
-    sn_cols = [c for c in wide.columns if c.startswith("SN average")]
-    for col in ["LA", "Region", *sn_cols, "England"]:
-        if col not in wide or wide[col].isna().all():
-            continue
-        if col in sn_cols:
-            kwargs = {"color": style.ROLE_COLOURS["neighbours"], "linestyle": dashes[sn_cols.index(col) % 3]}
-        else:
-            kwargs = {"color": colours[col], "linewidth": 2.5 if col == "LA" else 1.5}
-        ax.plot(wide["year"], wide[col], marker="o", markersize=4, label=col, **kwargs)
-    years = [int(y) for y in wide["year"]]
-    style.year_axis(ax, years)
-    gap = [y for y in (2020, 2021) if y in years]
-    style.shade_gap_years(ax, gap)
-    return ax
-
-
-def plot_group(group: pd.DataFrame, indicator: str, title: str, england: float | None = None):
-    """The LA among its neighbours for one year (from :func:`sn_ranking`), sorted best at the top, the LA
-    highlighted, with the SN average and England as reference lines. Returns the axes."""
-    data = group.dropna(subset=["value"]).iloc[::-1]
-    _, ax = style.new_axes(title, indicator_unit(indicator), "", figsize=(9, 0.38 * len(data) + 1.6))
-    colours = [style.ROLE_COLOURS["highlight"] if la else style.ROLE_COLOURS["neighbours"] for la in data.is_la]
-    ax.barh(data.la_name, data.value, color=colours)
-    for y, (value, rank) in enumerate(zip(data.value, data["rank"], strict=True)):
-        rank_text = "" if pd.isna(rank) else f"  (#{int(rank)})"
-        ax.text(value, y, " " + format_value(indicator, value) + rank_text, va="center", fontsize=9)
-    sn_avg = group.loc[~group.is_la, "value"].mean()
-    ax.axvline(sn_avg, color=style.ROLE_COLOURS["neighbours"], linestyle="--", label="SN average")
-    if england is not None and not pd.isna(england):
-        ax.axvline(england, color=style.ROLE_COLOURS["england"], linestyle=":", label="England")
-    low, high = data.value.min(), data.value.max()
-    span = max(high - low, 1e-9)
-    ax.set_xlim(low - 0.35 * span if low >= 0 or "Prog" in indicator else low * 1.1, high + 0.45 * span)
-    ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right")
-    return ax
-
-
-def indicator_unit(indicator: str) -> str:
-    """Axis label for an indicator's unit."""
-    if indicator in PROGRESS_COLUMNS or "Prog" in indicator:
-        return "Progress score (England = 0)"
-    if "Scaled" in indicator:
-        return "Average scaled score (100 = expected)"
-    return "% of pupils"
-
-
-def plot_significance(ci: pd.DataFrame, title: str, ax=None):
-    """An LA's progress scores from :func:`progress_ci` with their 95% intervals where one exists: a filled
-    triangle (up or down) marks a year significantly above or below England (0), a hollow circle a year that
-    is not significantly different or has no interval. Returns the axes."""
-    if ax is None:
-        _, ax = style.new_axes(title, "Year", "Progress score (England = 0)")
-    else:
-        ax.set_title(title, loc="left", fontsize=10)
-    ax.axhline(0, color=style.ROLE_COLOURS["england"], linewidth=1, linestyle=":", label="England (0)")
-    has = ci.dropna(subset=["lower", "upper"])
-    ax.errorbar(
-        has.year,
-        has.value,
-        yerr=[has.value - has.lower, has.upper - has.value],
-        fmt="none",
-        ecolor=style.ROLE_COLOURS["context"],
-        capsize=4,
-        label="95% interval",
-    )
-    markers = {
-        "significantly above England": ("^", style.ROLE_COLOURS["good"], "full"),
-        "significantly below England": ("v", style.ROLE_COLOURS["bad"], "full"),
-        "not significantly different": ("o", style.ROLE_COLOURS["la"], "none"),
-        "no interval": ("o", style.ROLE_COLOURS["context"], "none"),
-    }
-    for label, (marker, colour, fill) in markers.items():
-        part = ci[ci.significance == label]
-        if part.empty:
-            continue
-        ax.plot(
-            part.year,
-            part.value,
-            linestyle="none",
-            marker=marker,
-            markersize=9,
-            color=colour,
-            fillstyle=fill,
-            label=label,
-        )
-    years = sorted(set(int(y) for y in ci.year) | {2020, 2021}) if len(ci) else []
-    style.year_axis(ax, years)
-    style.shade_gap_years(ax, [y for y in (2020, 2021) if years and min(years) < y < max(years)])
-    return ax

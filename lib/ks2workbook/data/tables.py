@@ -19,9 +19,10 @@ from functools import cache, lru_cache
 import numpy as np
 import pandas as pd
 
+from ..core.errors import RawFileError
+from ..core.paths import processed_dir
+from ..core.world import ENGLAND, REGION_CODES
 from . import sources
-from .errors import RawFileError
-from .paths import processed_dir
 from .schemas import SCHEMAS, conform, validate
 from .values import to_number
 
@@ -84,8 +85,6 @@ def _require(frame: pd.DataFrame, key: str, columns: list[str]) -> None:
 # Areas and LA-level indicators (LAIT)
 # --------------------------------------------------------------------------------------------------------------
 
-ENGLAND = 970
-REGION_CODES = range(980, 991)
 
 
 def _region_key(name: object) -> str:
@@ -659,7 +658,7 @@ def _code_fingerprint() -> str:
 
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for module in ("dataset.py", "schemas.py", "values.py", "sources.py"):
+    for module in ("tables.py", "schemas.py", "values.py", "sources.py"):
         digest.update((here / module).read_bytes())
     return digest.hexdigest()
 
@@ -732,3 +731,10 @@ def build_all(force: bool = False) -> dict[str, int]:
         frame = build(name) if force or not is_fresh(name) else load(name)
         rows[name] = len(frame)
     return rows
+
+
+def not_mainstream_urns() -> pd.Index:
+    """URNs the school list marks as not state-funded mainstream (special schools, independent schools): the
+    floor, the strands and the risk model are for mainstream primaries. Schools the list does not know are kept."""
+    schools = load("schools")
+    return pd.Index(schools.loc[~schools["is_mainstream_state"], "urn"].astype("int64"))

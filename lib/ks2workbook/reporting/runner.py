@@ -23,9 +23,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import __version__
-from .errors import WorkbookError
-from .paths import notebooks_dir, outputs_dir
+from .. import __version__
+from ..core.errors import WorkbookError
+from ..core.paths import notebooks_dir, outputs_dir
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 KERNEL_NAME = "python3"
@@ -43,9 +43,9 @@ REPORT_NOTEBOOKS: dict[str, str] = {
 #: Code run once when a kernel starts: the imports and tables every notebook uses (timed as "data load").
 WARM_UP = (
     "import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')\n"
-    "from ks2workbook import dataset\n"
+    "from ks2workbook.data import tables\n"
     "for _name in ('areas', 'la_indicators', 'neighbours', 'schools', 'census', 'ofsted', 'school_results'):\n"
-    "    dataset.load(_name)\n"
+    "    tables.load(_name)\n"
     # The loaded tables never die: move them out of the garbage collector's way (pauses mid-notebook otherwise).
     "import gc\ngc.collect()\ngc.freeze()\n"
 )
@@ -268,13 +268,3 @@ def render(
 def report_dir(la_code: int, out_root: Path | None = None, date: str | None = None) -> Path:
     """``outputs/<run-date>/<la_code>/``."""
     return (out_root or outputs_dir()) / (date or run_date()) / str(la_code)
-
-
-def run_report(
-    la_code: int | str, notebooks: list[str] | None = None, out_root: Path | None = None, extra: dict | None = None
-) -> list[Rendered]:
-    """The report pack for one LA, sequentially, in one kernel (see :mod:`ks2workbook.pack` for many LAs)."""
-    from .pack import run_pack
-
-    run = run_pack([la_code], notebooks=notebooks, out_root=out_root, extra=extra, jobs=1, progress=False)
-    return run.results

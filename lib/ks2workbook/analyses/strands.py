@@ -11,149 +11,15 @@ from September 2024 with no overall grade counts as neither Inadequate nor Outst
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 
-from . import areas, dataset, floor, ofsted, risk
-from .capacity import STRANDS
-from .config import Loc, read_yaml
-from .errors import NoDataError
-from .paths import project_root, rules_dir
-from .values import safe_share
-
-DEFAULT_FILE = "strands.yaml"
-#: Assignment order: the first strand whose criteria a school meets (good_to_great: all the rest).
-ORDER: tuple[str, ...] = ("below_floor", "maximising_progress", "inconsistent", "great", "good_to_great")
-#: Table order, as the DCSF numbered the strands.
-TABLE_ORDER: tuple[str, ...] = tuple(STRANDS)
-PROGRESS_NAMES = {"read_prog": "reading", "writ_prog": "writing", "mat_prog": "maths"}
-
-
-class _Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    label: str
-
-
-class BelowFloor(_Rule):
-    below_floor: bool = True
-    attainment_below_when_no_floor: float | None = Field(default=40.0, ge=0, le=100)
-    ofsted_grades: list[Literal[1, 2, 3, 4]] = [4]
-
-
-class MaximisingProgress(_Rule):
-    progress_below: dict[Literal["read_prog", "writ_prog", "mat_prog"], float]
-    progress_max_age: int = Field(default=2, ge=0, le=6)
-
-
-class Inconsistent(_Rule):
-    rwm_sd_at_least: float = Field(gt=0)
-    min_years: int = Field(default=3, ge=2)
-
-
-class Great(_Rule):
-    rwm_at_least: float = Field(ge=0, le=100)
-    mean_progress_at_least: float | None = 0.0
-    or_ofsted_grades: list[Literal[1, 2, 3, 4]] = [1]
-
-
-class StrandSet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    below_floor: BelowFloor
-    maximising_progress: MaximisingProgress
-    inconsistent: Inconsistent
-    great: Great
-    good_to_great: _Rule
-
-
-class RiskLevels(BaseModel):
-    """Cut points on the chance of being below the threshold next year (risk.py) for the risk levels
-    capacity scenarios split strands by (Sefton: extra SIP days for high, medium, low risk)."""
-
-    model_config = ConfigDict(extra="forbid")
-    high_at_least: float = Field(default=0.5, gt=0, lt=1)
-    medium_at_least: float = Field(default=0.2, gt=0, lt=1)
-
-
-class StrandRules(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    strands: StrandSet
-    risk_levels: RiskLevels = RiskLevels()
-
-
-assert set(StrandSet.model_fields) == set(STRANDS), "strand keys must match capacity.STRANDS"
-
-
-def resolve_path(path: str | Path | None) -> Path:
-    """The shipped default for None; a relative path is tried from the working directory, then the repo."""
-    if path is None or str(path) == "":
-        return rules_dir() / DEFAULT_FILE
-    path = Path(path)
-    if not path.is_absolute() and not path.exists():
-        for base in (project_root(), rules_dir()):
-            if (base / path).exists():
-                return base / path
-    return path
-
-
-def load_rules(path: str | Path | None = None) -> StrandRules:
-    """Read and validate a strand rule file; :class:`ConfigError` names the file, field and line."""
-    path = resolve_path(path)
-    file = read_yaml(path, kind="strand rule file", hint=f"copy {rules_dir() / DEFAULT_FILE} and edit it")
-    file.mapping("strands:, risk_levels:")
-    return file.validate(StrandRules, unknown_field=_unknown_field)
-
-
-def _unknown_field(loc: Loc) -> str:
-    """A strand file is a council's edited copy: say which keys belong where, not just that one does not."""
-    return f"unknown field {loc[-1]!r}; allowed here: {', '.join(_allowed_fields(loc[:-1]))}"
-
-
-def _allowed_fields(parent: tuple) -> list[str]:
-    model: type[BaseModel] = StrandRules
-    for key in parent:
-        annotation = model.model_fields[str(key)].annotation
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
-        model = annotation
-    return list(model.model_fields)
-
-
-def criteria_table(rules: StrandRules) -> pd.DataFrame:
-    """The criteria in words, one row per strand, in assignment order (for the report)."""
-    s = rules.strands
-    bf, mp, inc, gr = s.below_floor, s.maximising_progress, s.inconsistent, s.great
-    floor_text = "below the floor standard of the year" if bf.below_floor else ""
-    if bf.below_floor and bf.attainment_below_when_no_floor is not None:
-        floor_text += f" (years with no floor rule: RWM below {bf.attainment_below_when_no_floor:g}%)"
-    parts = [p for p in (floor_text, f"latest Ofsted grade in {bf.ofsted_grades}" if bf.ofsted_grades else "") if p]
-    progress = ", ".join(f"{PROGRESS_NAMES[k]} below {v:+g}" for k, v in mp.progress_below.items())
-    great = f"RWM at least {gr.rwm_at_least:g}%"
-    if gr.mean_progress_at_least is not None:
-        great += f" and average progress at least {gr.mean_progress_at_least:+g} (where published)"
-    if gr.or_ofsted_grades:
-        great += f"; or latest Ofsted grade in {gr.or_ofsted_grades}"
-    rows = [
-        ("below_floor", bf.label, " or ".join(parts)),
-        (
-            "maximising_progress",
-            mp.label,
-            f"any progress score {progress} (latest published, at most {mp.progress_max_age} years old)",
-        ),
-        (
-            "inconsistent",
-            inc.label,
-            f"RWM standard deviation at least {inc.rwm_sd_at_least:g} points over at least {inc.min_years} years",
-        ),
-        ("great", gr.label, great),
-        ("good_to_great", s.good_to_great.label, "every other school"),
-    ]
-    table = pd.DataFrame(rows, columns=["strand", "label", "criteria"])
-    table.insert(0, "order", range(1, len(table) + 1))
-    return table
-
+from ..core.errors import NoDataError
+from ..data import areas, tables
+from ..data.values import safe_share
+from ..rules.strands import ORDER, PROGRESS_NAMES, TABLE_ORDER, BelowFloor, StrandRules, load_rules
+from . import floor, ofsted, risk
 
 # ------------------------------------------------------------------------------------------------------------
 # Inputs per school
@@ -187,13 +53,13 @@ def _latest_progress(results: pd.DataFrame, year: int, max_age: int) -> pd.DataF
 
 def school_inputs(year: int, rules: StrandRules, local_floor_file: str | Path | None = None) -> pd.DataFrame:
     """Every school (England) with a KS2 RWM result in ``year`` and what the criteria need."""
-    results = dataset.load("school_results")
+    results = tables.load("school_results")
     now = results[results["year"] == year].dropna(subset=["urn"]).drop_duplicates("urn")
     if now["rwm_exp"].notna().sum() == 0:
         have = sorted(int(y) for y in results.dropna(subset=["rwm_exp"])["year"].unique())
         raise NoDataError(f"no school-level RWM results for {year}; years with them: {have}")
     now = now.dropna(subset=["rwm_exp"])
-    now = now[~now["urn"].astype("int64").isin(risk.not_mainstream_urns())]
+    now = now[~now["urn"].astype("int64").isin(tables.not_mainstream_urns())]
     frame = now.set_index(now["urn"].astype("int64")).loc[:, ["la_code", "school_name", "rwm_exp"]]
     frame.index.name = "urn"
     s = rules.strands
@@ -308,7 +174,7 @@ def assign_frame(frame: pd.DataFrame, rules: StrandRules) -> pd.DataFrame:
 
 
 def _no_la_data(area: areas.Area, year: int) -> str:
-    results = dataset.load("school_results")
+    results = tables.load("school_results")
     rows = results[(results["la_code"] == area.code)].dropna(subset=["rwm_exp"])
     have = sorted(int(y) for y in rows["year"].unique())
     return f"no schools with KS2 RWM results for {area.label} in {year}; years with them: {have}"

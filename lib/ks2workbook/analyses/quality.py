@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import dataset
+from ..data import tables
 
 
 def quality_summary(results: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -18,7 +18,7 @@ def quality_summary(results: pd.DataFrame | None = None) -> pd.DataFrame:
     of the name join), ``pct_with_la`` (placed in an LA), ``pct_rwm_missing`` (RWM expected % suppressed or not
     in the file), ``pct_progress_missing`` (reading progress), ``pct_cohort_known``.
     """
-    frame = results if results is not None else dataset.load("school_results")
+    frame = results if results is not None else tables.load("school_results")
     grouped = frame.groupby(["year", "source"], sort=True)
     summary = grouped.agg(
         rows=("year", "size"),

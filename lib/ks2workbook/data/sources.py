@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import RawFileError
-from .paths import raw_dir
+from ..core.errors import RawFileError
+from ..core.paths import raw_dir
 
 
 @dataclass(frozen=True)

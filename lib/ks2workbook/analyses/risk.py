@@ -45,8 +45,9 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from . import areas, dataset
-from .errors import NoDataError, WorkbookError
+from ..core.errors import NoDataError, WorkbookError
+from ..core.world import ENGLAND
+from ..data import areas, tables
 
 #: Pairs of consecutive published years with school-level RWM attainment we can link by URN.
 PAIRS: tuple[tuple[int, int], ...] = ((2016, 2017), (2017, 2018), (2023, 2024), (2024, 2025))
@@ -92,8 +93,8 @@ REASON_GROUPS: dict[str, tuple[str, ...]] = {
 
 def national_rwm() -> pd.Series:
     """England's published % meeting the expected standard in RWM by year (LAIT ``KS2RWM_Expected_STD``)."""
-    table = dataset.load("la_indicators")
-    rows = table[(table["la_code"] == areas.ENGLAND) & (table["indicator"] == "KS2RWM_Expected_STD")]
+    table = tables.load("la_indicators")
+    rows = table[(table["la_code"] == ENGLAND) & (table["indicator"] == "KS2RWM_Expected_STD")]
     return rows.set_index("year")["value"].dropna().sort_index()
 
 
@@ -122,13 +123,6 @@ def national_trend(year: int) -> float:
 def _resolve_change(year: int, national_change: float | None) -> float:
     """``national_change`` as given, or the recent trend for ``year`` when it is ``None``."""
     return national_trend(year) if national_change is None else float(national_change)
-
-
-def not_mainstream_urns() -> pd.Index:
-    """URNs the school list marks as not state-funded mainstream (special schools, independent schools): the
-    floor, the strands and this model are for mainstream primaries. Schools the list does not know are kept."""
-    schools = dataset.load("schools")
-    return pd.Index(schools.loc[~schools["is_mainstream_state"], "urn"].astype("int64"))
 
 
 def _census_context(census: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -172,7 +166,7 @@ _CACHED_TABLES: tuple[str, ...] = ("school_results", "census", "schools", "la_in
 
 
 def _data_version() -> tuple[tuple[str, int], ...]:
-    return dataset.tables_version(*_CACHED_TABLES)
+    return tables.tables_version(*_CACHED_TABLES)
 
 
 def clear_caches() -> None:
@@ -213,8 +207,8 @@ def _features(
     results: pd.DataFrame | None,
     census: pd.DataFrame | None,
 ) -> pd.DataFrame:
-    results = dataset.load("school_results") if results is None else results
-    census = dataset.load("census") if census is None else census
+    results = tables.load("school_results") if results is None else results
+    census = tables.load("census") if census is None else census
     nat = national_rwm()
     if year not in ATTAINMENT_YEARS:
         raise NoDataError(
@@ -224,7 +218,7 @@ def _features(
     if national_change is None:
         national_change = float(nat[year + 1] - nat[year]) if (year + 1) in nat.index else 0.0
     now = results[(results["year"] == year)].dropna(subset=["urn", "rwm_exp"])
-    now = now[~now["urn"].astype("int64").isin(not_mainstream_urns())]
+    now = now[~now["urn"].astype("int64").isin(tables.not_mainstream_urns())]
     now = now.drop_duplicates("urn").set_index("urn")
     out = pd.DataFrame(index=now.index)
     out["la_code"] = now["la_code"]
@@ -289,7 +283,7 @@ def _training_pair(
     start: int, threshold: float, results: pd.DataFrame | None, census: pd.DataFrame | None
 ) -> pd.DataFrame:
     frame = features(start, threshold, None, results, census)
-    results = dataset.load("school_results") if results is None else results
+    results = tables.load("school_results") if results is None else results
     nxt = results[results["year"] == start + 1].dropna(subset=["urn", "rwm_exp"]).drop_duplicates("urn")
     nxt = nxt.set_index("urn")["rwm_exp"]
     nxt.index = nxt.index.astype("int64")
@@ -705,7 +699,7 @@ def _la_features(la_code: int | str, year: int, threshold: float, national_chang
     frame = features(year, threshold, national_change)
     frame = frame[frame["la_code"] == area.code]
     if frame.empty:
-        years = sorted(dataset.load("school_results").query("la_code == @area.code")["year"].unique())
+        years = sorted(tables.load("school_results").query("la_code == @area.code")["year"].unique())
         raise NoDataError(f"no school RWM results for {area.label} in {year}; years with results: {years}")
     return frame
 
@@ -740,7 +734,7 @@ def school_risk(
 def unlinked(la_code: int | str, year: int) -> pd.DataFrame:
     """The LA's schools with a result in ``year`` but no URN (2024-25 names not matched): not scored, listed."""
     area = areas.require_la(la_code)
-    results = dataset.load("school_results")
+    results = tables.load("school_results")
     rows = results[(results["year"] == year) & (results["la_code"] == area.code) & results["urn"].isna()]
     rows = rows.dropna(subset=["rwm_exp"])
     return rows.loc[:, ["school_name", "rwm_exp"]].sort_values("school_name").reset_index(drop=True)
