@@ -42,13 +42,67 @@ def dotted(loc: Loc) -> str:
     return out or "(top level)"
 
 
-def parse_yaml(text: str, shown: str) -> YamlFile:
+#: Bounds for a council file: far above any real rule or scenario file (a few kB, a few hundred keys), far below
+#: what would tie up a machine. A file over them is refused before it is parsed.
+MAX_BYTES = 1_000_000
+MAX_NODES = 20_000
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, but dates stay text: the file's models parse them, so ``2010-02-30`` is reported
+    as a bad date on its line instead of escaping as a Python ValueError."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def excerpt(value: object, n: int = 60) -> str:
+    """A short, single-line quotation of a value from a file, for error messages (never the whole file): text
+    quoted, other values as Python writes them, both cut to ``n`` characters."""
+    flat = " ".join((value if isinstance(value, str) else repr(value)).split())
+    short = flat if len(flat) <= n else flat[: n - 1] + "…"
+    return repr(short) if isinstance(value, str) else short
+
+
+def _check_bounds(text: str, shown: str, max_bytes: int, max_nodes: int) -> None:
+    """Refuse, in one pass over PyYAML's events, what a hand-edited file never needs and an attack does: a
+    file over ``max_bytes``, anchors and aliases (the "billion laughs" expand a few hundred bytes into
+    gigabytes), and more than ``max_nodes`` keys and values."""
+    size = len(text.encode("utf-8"))
+    if size > max_bytes:
+        raise ConfigError(f"{shown}: the file is {size:,} bytes; a rule or scenario file is at most {max_bytes:,}")
+    nodes = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1
+                raise ConfigError(
+                    f"{shown}: line {line}: anchors and aliases (& and *) are not allowed; write the value out"
+                )
+            if isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                if nodes > max_nodes:
+                    line = event.start_mark.line + 1
+                    raise ConfigError(
+                        f"{shown}: line {line}: more than {max_nodes:,} keys and values; a rule or scenario file "
+                        "needs far fewer"
+                    )
+    except yaml.YAMLError:
+        return  # the parse below reports it with its line
+
+
+def parse_yaml(text: str, shown: str, *, max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> YamlFile:
     """Parse YAML text and record the 1-based line of every key and list item, by path.
 
-    Composes the node tree first because only nodes carry line numbers; constructing from the same tree gives
-    the data. Duplicate keys are refused (PyYAML would keep the last one, hiding a mistyped override).
+    Bounds first (:func:`_check_bounds`); then the node tree is composed, because only nodes carry line numbers,
+    and constructed into the data. Duplicate keys are refused (PyYAML would keep the last one, hiding a mistyped
+    override).
     """
-    loader = yaml.SafeLoader(text)
+    _check_bounds(text, shown, max_bytes, max_nodes)
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
@@ -93,13 +147,18 @@ def read_yaml(path: str | Path, *, shown: str | None = None, kind: str = "YAML f
     """Read and parse one file. ``shown`` is the name messages use (e.g. relative to the project); ``kind`` and
     ``hint`` make the not-found message say what file was expected and where to get one."""
     path = Path(path)
-    shown = shown or str(path)
-    if not path.exists():
-        raise ConfigError(f"{kind} {path} not found" + (f" ({hint})" if hint else ""))
+    shown = shown or path.name
+    if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "not found"
+        raise ConfigError(f"{kind} {shown} {what}" + (f" ({hint})" if hint else ""))
+    if path.stat().st_size > MAX_BYTES:
+        raise ConfigError(f"{shown}: the file is {path.stat().st_size:,} bytes; a {kind} is at most {MAX_BYTES:,}")
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{shown}: cannot be read as a UTF-8 text file ({exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown}: cannot be read as a UTF-8 text file (a {kind} is YAML text)") from None
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot be read ({exc.strerror})") from None
     return parse_yaml(text, shown)
 
 
@@ -120,10 +179,10 @@ def describe(err: Mapping[str, Any], unknown_field: Callable[[Loc], str] | None 
     if kind == "extra_forbidden":
         return unknown_field(tuple(err.get("loc", ()))) if unknown_field else "unknown field (check the spelling)"
     if kind in ("model_type", "dict_type"):
-        return f"expected a mapping of fields (key: value lines), got {value!r}"
+        return f"expected a mapping of fields (key: value lines), got {excerpt(value)}"
     msg = str(err.get("msg", "")).removeprefix("Value error, ")
     if kind != "value_error" and not isinstance(value, dict | list) and value is not None:
-        msg += f" (got {value!r})"
+        msg += f" (got {excerpt(value)})"
     return msg
 
 
@@ -141,7 +200,9 @@ class YamlFile:
         if self.data is None:
             raise ConfigError(f"{self.shown}: line 1: the file is empty; expected a mapping of fields ({example})")
         if not isinstance(self.data, dict):
-            raise ConfigError(f"{self.shown}: line 1: expected a mapping of fields ({example}), got {self.data!r}")
+            raise ConfigError(
+                f"{self.shown}: line 1: expected a mapping of fields ({example}), got {excerpt(self.data)}"
+            )
         return self.data
 
     def locate(self, loc: Loc) -> tuple[Loc, Loc]:
