@@ -13,9 +13,12 @@ from ks2workbook.data import tables as dataset
 
 @pytest.mark.parametrize(("la_code", "year"), [(850, 2017), (850, 2018), (936, 2017), (936, 2018)])
 def test_extract_equals_dfe_file(la_code, year):
-    dfe = dataset.read_full_width(la_code, year)
+    files = dataset.result_files(year)
+    dfe_file = next(e for e in files if e.coverage == la_code)
+    national = next(e for e in files if e.coverage == "england")
+    dfe = dataset.results_of(dfe_file)
     dfe = dfe[dfe.rectype == 1][["urn", "rwm_exp", "read_prog", "cohort"]]
-    extract = dataset.read_extract(year)[["urn", "rwm_exp", "read_prog", "cohort"]]
+    extract = dataset.results_of(national)[["urn", "rwm_exp", "read_prog", "cohort"]]
     both = dfe.merge(extract, on="urn", suffixes=("_dfe", "_ext"), how="left", validate="one_to_one", indicator=True)
     assert (both["_merge"] == "both").all(), "every DfE mainstream school is in the national extract"
     assert both["rwm_exp_dfe"].notna().sum() > 200  # the comparison is not vacuous

@@ -848,5 +848,3 @@ def apply_sliders(scenario: Scenario, values: dict[str, Any]) -> Scenario:
 # --------------------------------------------------------------------------------------------------------
 # One-line readings of the tables and charts (the notebook prints them under each)
 # --------------------------------------------------------------------------------------------------------
-
-

@@ -508,12 +508,20 @@ def national_comparison() -> pd.DataFrame:
     return out
 
 
-def ci_validation(year: int = 2018) -> pd.DataFrame:
-    """Derived vs published upper confidence limits where both exist (Hampshire and Surrey full-width files):
-    per subject, schools compared, mean absolute difference, and agreement of the 'significantly below 0' flag."""
+def _dfe_la_files(year: int) -> list[tuple[int, pd.DataFrame]]:
+    """(LA code, school rows) of the DfE's own KS2 files for single LAs in ``year`` (they publish the limits)."""
+    return [
+        (int(e.coverage), tables.results_of(e))
+        for e in tables.result_files(year, dfe_only=True)
+        if e.coverage != "england"
+    ]
+
+
+def ci_validation(year: int) -> pd.DataFrame:
+    """Derived vs published upper confidence limits where both exist (the DfE's files for single LAs): per
+    subject, schools compared, mean absolute difference, and agreement of the 'significantly below 0' flag."""
     rows = []
-    for la in (850, 936):
-        fw = tables.read_full_width(la, year)
+    for la, fw in _dfe_la_files(year):
         fw = fw[fw["rectype"] == 1]
         for m in ("read_prog", "writ_prog", "mat_prog"):
             derived, _ = derive_upper(fw.drop(columns=[f"{m}_upper"]), m, year)
@@ -546,9 +554,10 @@ def full_width_crosscheck(la_code: int, year: int) -> dict[str, int]:
     (published limits), evaluated with the same rule and school list. Schools are placed in the LA by the file."""
     applied = rule_for(year)
     schools = tables.load("schools")
-    fw = tables.read_full_width(la_code, year)
+    fw = dict(_dfe_la_files(year))[la_code]
     full = evaluate(fw, applied, schools)
-    ext = tables.read_extract(year)
+    national = next(e for e in tables.result_files(year) if e.coverage == "england")
+    ext = tables.results_of(national)
     ext = ext[ext["urn"].isin(fw["urn"])].assign(la_code=la_code, school_name=pd.NA)
     panel = evaluate(ext, applied, schools)
     assessed = ["below floor", "above floor"]
@@ -641,5 +650,3 @@ def headline(
 # ----------------------------------------------------------------------------------------------------------
 # Sentences for the notebook (kept here so they stay true for any LA and year, and are tested)
 # ----------------------------------------------------------------------------------------------------------
-
-

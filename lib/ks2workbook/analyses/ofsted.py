@@ -30,6 +30,8 @@ CATEGORIES: tuple[str, ...] = (*GRADE_LABELS.values(), NO_GRADE, NOT_INSPECTED)
 
 def _inspections() -> pd.DataFrame:
     table = tables.load("ofsted")
+    words = {1: "Outstanding", 2: "Good", 3: "Requires improvement", 4: "Inadequate"}
+    table = table.assign(rating=table["grade"].map(words).fillna(NO_GRADE).astype("str"))
     return table.sort_values(["urn", "inspection_date"]).reset_index(drop=True)
 
 

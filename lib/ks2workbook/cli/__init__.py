@@ -66,13 +66,15 @@ def build_data(force: Annotated[bool, typer.Option(help="rebuild even fresh tabl
 @app.command("verify-data")
 @friendly
 def verify_data() -> None:
-    """Check every raw file against data/raw/SHA256SUMS."""
-    from ..data.sources import RESTORE_HINT, verify_checksums
+    """Check every catalogued raw file against its checksum in data/catalogue.yaml."""
+    from ..data import catalogue
 
-    problems = verify_checksums()
+    problems = catalogue.verify()
     if problems:
-        raise WorkbookError("raw data differ from the published files: " + "; ".join(problems) + ". " + RESTORE_HINT)
-    typer.echo("all raw files match data/raw/SHA256SUMS")
+        raise WorkbookError(
+            "raw data differ from the catalogued files: " + "; ".join(problems) + ". " + catalogue.RESTORE_HINT
+        )
+    typer.echo(f"all {len(catalogue.load().files)} catalogued raw files are present and unchanged")
 
 
 @app.command("report")

@@ -20,6 +20,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "region_code": "Int64",
         "region": "str",
         "la_type": "str",
+        "current": "bool",
     },
     "la_indicators": {
         "la_code": "int",
@@ -32,6 +33,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "description": "str",
         "polarity": "str",
         "no_quartile": "bool",
+        "source": "str",
     },
     "school_results": {
         "urn": "Int64",
@@ -62,8 +64,10 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "mat_prog_upper": "float",
         "rwm_exp_disadv": "float",
         "rwm_exp_other": "float",
+        "rectype": "Int64",
         "source": "str",
         "la_from": "str",
+        "la_code_now": "Int64",
     },
     "schools": {
         "urn": "int",
@@ -74,6 +78,11 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "is_primary": "bool",
         "open_date": "date",
         "close_date": "date",
+        "age_low": "Int64",
+        "age_high": "Int64",
+        "la_code_now": "Int64",
+        "latitude": "float",
+        "longitude": "float",
         "source": "str",
     },
     "census": {
@@ -89,9 +98,26 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "ofsted": {
         "urn": "int",
         "inspection_date": "date",
+        "framework": "str",
         "grade": "Int64",
-        "rating": "str",
         "has_overall_grade": "bool",
+        "sj_education": "Int64",
+        "sj_behaviour": "Int64",
+        "sj_personal": "Int64",
+        "sj_leadership": "Int64",
+        "sj_early_years": "Int64",
+        "sj_sixth_form": "Int64",
+        "rc_inclusion": "str",
+        "rc_curriculum": "str",
+        "rc_achievement": "str",
+        "rc_behaviour": "str",
+        "rc_personal": "str",
+        "rc_early_years": "str",
+        "rc_post16": "str",
+        "rc_leadership": "str",
+        "safeguarding": "str",
+        "concern": "str",
+        "school_name": "str",
         "source": "str",
     },
     "neighbours": {
@@ -139,7 +165,11 @@ def validate(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         if bad.any():
             raise RawFileError(f"table {name!r}: {int(bad.sum())} values of {col!r} outside 0-100")
     if name == "ofsted":
-        bad = frame["grade"].notna() & ~frame["grade"].isin([1, 2, 3, 4])
-        if bad.any():
-            raise RawFileError("table 'ofsted': grades outside 1-4")
+        grades = [c for c in frame.columns if c == "grade" or c.startswith("sj_")]
+        for col in grades:
+            bad = frame[col].notna() & ~frame[col].isin([1, 2, 3, 4])
+            if bad.any():
+                raise RawFileError(f"table 'ofsted': {col} has grades outside 1-4")
+        if (frame["has_overall_grade"] & frame["framework"].ne("graded")).any():
+            raise RawFileError("table 'ofsted': an overall grade on an inspection that gives none")
     return frame

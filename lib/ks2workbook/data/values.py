@@ -9,10 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: Codes the DfE, Ofsted and LAIT use for a value that is not published (DOMAIN.md section 6).
-#: SUPP = suppressed (small numbers), NE = no entries, NA = not applicable, LOWCOV = low coverage,
-#: NP = not published, x = not available, '-' = LAIT's not available, '..' = not available (older SFRs).
-SUPPRESSION_CODES: frozenset[str] = frozenset({"SUPP", "NE", "NA", "LOWCOV", "NP", "X", "-", "..", "DNS", "NEW", ""})
+#: Codes the DfE, Ofsted, LAIT and Explore Education Statistics use for a value that is not published.
+#: Performance tables: SUPP = suppressed (small numbers), NE = no entries, NA = not applicable, LOWCOV = low
+#: coverage, NP = not published, DNS = did not sit, NEW = new school; LAIT: '-'; older releases: '..';
+#: Explore Education Statistics: c = confidential (suppressed), x = not available, z = not applicable,
+#: u = low reliability, low = a count under 0.5, k = fewer than 0.5%.
+SUPPRESSION_CODES: frozenset[str] = frozenset(
+    {"SUPP", "NE", "NA", "LOWCOV", "NP", "X", "-", "..", "DNS", "NEW", "C", "Z", "U", "LOW", "K", ""}
+)
 
 
 def to_number(values: pd.Series) -> pd.Series:

@@ -39,5 +39,3 @@ def criteria_table(rules: StrandRules) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["strand", "label", "criteria"])
     table.insert(0, "order", range(1, len(table) + 1))
     return table
-
-
