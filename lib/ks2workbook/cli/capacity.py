@@ -19,6 +19,7 @@ from ..analyses import capacity as cap
 from ..core.errors import WorkbookError
 from ..core.formats import fmt_int
 from ..views import capacity as capview
+from .common import friendly
 
 
 class OutputFormat(StrEnum):
@@ -105,6 +106,7 @@ def write_xlsx(tables: dict[str, pd.DataFrame], out: Path) -> None:
                 sheet.column_dimensions[col_cells[0].column_letter].width = min(max(10, width + 2), 70)
 
 
+@friendly
 def capacity_command(
     scenario: Annotated[
         Path,

@@ -138,9 +138,12 @@ def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Select and order the contract's columns and cast each to its kind (strings to pandas' ``str``)."""
     schema = SCHEMAS[name]
     missing = [c for c in schema if c not in frame.columns]
-    if missing:
-        raise RawFileError(f"table {name!r} could not be built: columns {missing} were not produced")
-    out = frame.loc[:, list(schema)].copy()
+    required = [c for c in missing if schema[c] in ("int", "bool", "date")]
+    if required:
+        raise RawFileError(f"table {name!r} could not be built: columns {required} were not produced")
+    # A measure no catalogued file publishes (the confidence limits, once the only files with them are
+    # removed) is a column of missing values, not a failure.
+    out = frame.reindex(columns=list(schema)).copy()
     for col, kind in schema.items():
         if kind == "str":
             out[col] = out[col].astype("str").where(out[col].notna(), None).astype("str")
