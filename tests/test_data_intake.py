@@ -220,7 +220,8 @@ def national_file_relabelled(year_from: int, year_to: int, folder: Path) -> Path
         out = pd.DataFrame(index=frame.index)
         for ours, theirs in columns.items():
             values = frame[ours]
-            text = values.map(lambda v: "SUPP" if pd.isna(v) else (f"{v:.0f}%" if ours in pct else f"{v:g}"))
+            pattern = "{:.0f}%" if ours in pct else "{:g}"
+            text = values.map(lambda v, p=pattern: "SUPP" if pd.isna(v) else p.format(v))
             out[theirs] = text
         return out
 
