@@ -7,6 +7,13 @@ import pytest
 from ks2workbook.data import tables as dataset
 
 
+@pytest.fixture(autouse=True)
+def council_files_in_tmp(tmp_path_factory, monkeypatch):
+    """Council files written by tests live under pytest's temporary folder: let the workbook read them there (a
+    council's own folder outside the workbook is allowed only when named by KS2WB_COUNCIL_DIR)."""
+    monkeypatch.setenv("KS2WB_COUNCIL_DIR", str(tmp_path_factory.getbasetemp()))
+
+
 @pytest.fixture(scope="session")
 def tables() -> dict[str, pd.DataFrame]:
     dataset.build_all()

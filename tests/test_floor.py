@@ -81,11 +81,13 @@ def test_national_rules_one_per_year_2008_2019():
     }
 
 
-def test_local_rule_covers_2022_2025_and_names_its_file():
+def test_local_rule_covers_every_year_from_2022_and_names_its_file():
     applied = floor_rules.rule_for(2024, LOCAL)
-    assert applied.kind == "local" and applied.file == LOCAL
+    assert applied.kind == "local" and applied.file == LOCAL  # the file, relative to the workbook, for analysts
     assert applied.rule.progress is None and applied.rule.attainment.below == 65
-    assert "local rule for 2024" in applied.description and LOCAL in applied.description
+    assert applied.description.startswith("local rule for 2024 (")  # readers see the rule, not the file name
+    assert LOCAL not in applied.description
+    assert floor_rules.rule_for(2030, LOCAL, [2030]).rule.year == 2030  # from_year: next year needs no edit
     assert floor_rules.rule_for("2018").rule.year == 2018  # the command line passes strings
 
 
@@ -204,7 +206,10 @@ def test_2018_single_subject_needs_significance():
 def test_2018_derived_confidence_limit():
     # Not published: upper = score + 1.96 * SD / sqrt(cohort * coverage).
     out = _eval(2018, [{"urn": 1, "rwm_exp": 50.0, "read_prog": -6.0, "cohort": 20.0}]).iloc[0]
-    expected = -6.0 + 1.96 * floor.PROGRESS_SD[2018]["read_prog"] / np.sqrt(20 * floor.COVERAGE)
+    from ks2workbook.analyses import progress
+
+    sd, coverage, _ = progress.spread(2018, "read")
+    expected = -6.0 + 1.96 * sd / np.sqrt(20 * coverage)
     assert out["read_prog_upper"] == pytest.approx(expected)
     assert out["read_prog_ci"] == "derived"
     assert out["status"] == ("below floor" if expected < 0 else "above floor")
@@ -458,8 +463,12 @@ def test_persistence_for_an_la_created_after_the_year_is_empty_not_an_error():
         floor.persistence(hist, 2018, n=2)
 
 
-def test_counts_for_a_council_created_since_2019_are_empty_with_columns():
-    # Cumberland (942) was created in 2023: no school rows in any year with a national floor.
+def test_a_council_created_since_2019_has_its_schools_floor_history():
+    # Cumberland (942) was created in 2023; its schools were Cumbria's (909) in the years of the national floor.
+    # Through each school's LA now, Cumberland's pack shows its own schools' 2016-2018 results.
     counts = floor.counts_by_year(942)
     assert {"year", "below_floor", "rule_kind"} <= set(counts.columns)
-    assert counts.loc[counts["rule_kind"] == "national"].empty
+    national = counts[counts["rule_kind"] == "national"].set_index("year")
+    assert list(national.index) == [2016, 2017, 2018] and (national["assessed"] > 60).all()
+    schools = floor.school_floor(2018, 942)
+    assert (schools["la_code"] == 909).all() and (schools["la_code_now"] == 942).all()

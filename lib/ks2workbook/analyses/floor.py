@@ -17,23 +17,20 @@ Status, for each school and year:
 - ``below floor`` / ``above floor``.
 
 2018 significance: a school failing progress in one subject only is below the floor only when that score is
-significantly below 0 (upper confidence limit < 0). The DfE publishes the limits, but our national extract does
-not carry them (only the full-width Hampshire 850 and Surrey 936 files do). Where they are missing we derive
-them as the DfE does: score +/- 1.96 x national pupil-level SD / sqrt(pupils in the measure), with the SDs in
-:data:`PROGRESS_SD` and pupils = cohort x :data:`COVERAGE`; :func:`ci_validation` checks this against the
-published limits.
+significantly below 0 (upper confidence limit < 0). The DfE publishes the limits, but the national extract does
+not carry them (only the DfE's own files for single LAs do). Where they are missing they are rebuilt as the DfE
+computes them (:func:`ks2workbook.analyses.progress.upper_limit`); :func:`ci_validation` checks the rebuilt
+limits against the published ones.
 
 Persistence: consecutive years below the floor, counted over the *evaluated* years only (years with a rule and
-school-level data: 2016, 2017, 2018 nationally, plus years a local rule covers and we have data for, e.g.
-2023-2025). 2019 (floor withdrawn, no national attainment), 2020 and 2021 (no tests) and 2022 (no school-level
-file) neither break nor extend a run. A year in which a school is not below (above, not assessable, not
-eligible or absent) ends its run.
+school-level data: the national floor's years, plus years a local rule covers that have data). Years without a
+rule or without school data (the floor withdrawn, no tests, no school file) neither break nor extend a run. A
+year in which a school is not below (above, not assessable, not eligible or absent) ends its run.
 """
 
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -41,22 +38,11 @@ import pandas as pd
 
 from ..core.errors import NoDataError, WorkbookError
 from ..data import areas as areas_mod
-from ..data import tables
+from ..data import coverage, tables
+from ..data.cache import cached_on
 from ..data.values import safe_share
-from ..rules.floor import AppliedRule, FloorRule, all_rules, rule_for
-
-#: National pupil-level standard deviations of KS2 progress scores, backed out of the DfE's published confidence
-#: limits in the full-width Hampshire (850) and Surrey (936) files: SD = half-width x sqrt(TELIG x coverage)
-#: / 1.96, median over ~530 schools per year (10th-90th percentiles within +/-0.15: one national SD, rounding).
-PROGRESS_SD: dict[int, dict[str, float]] = {
-    2017: {"read_prog": 6.24, "writ_prog": 6.06, "mat_prog": 5.61},
-    2018: {"read_prog": 5.97, "writ_prog": 5.75, "mat_prog": 5.42},
-    2019: {"read_prog": 6.18, "writ_prog": 5.71, "mat_prog": 5.39},
-}
-#: Share of eligible pupils included in a progress measure (mean READCOV/WRITCOV/MATCOV, Hampshire and Surrey
-#: 2018: 95.4%, 95.8%, 95.3%). Our national extract has the cohort (TELIG) but not the coverage.
-COVERAGE = 0.95
-Z95 = 1.96
+from ..rules.floor import AppliedRule, FloorRule, all_rules, file_key, rule_for
+from . import neighbours, progress
 
 STATUSES = ["below floor", "above floor", "not assessable", "not eligible"]
 #: Near miss ("just over the line"): above the floor, attainment margin below this many points...
@@ -68,20 +54,6 @@ NEAR_PROGRESS = 1.0
 # ----------------------------------------------------------------------------------------------------------
 # Evaluation of one year
 # ----------------------------------------------------------------------------------------------------------
-
-
-def derive_upper(frame: pd.DataFrame, measure: str, year: int) -> tuple[pd.Series, pd.Series]:
-    """Upper confidence limit of a progress score: published where present, else derived. Returns (upper, source)."""
-    published = frame[f"{measure}_upper"] if f"{measure}_upper" in frame else pd.Series(np.nan, index=frame.index)
-    sd = PROGRESS_SD.get(year, PROGRESS_SD[2018])[measure]
-    pupils = frame["cohort"] * COVERAGE if "cohort" in frame else pd.Series(np.nan, index=frame.index)
-    derived = frame[measure] + Z95 * sd / np.sqrt(pupils.where(pupils > 0))
-    upper = published.where(published.notna(), derived)
-    source = pd.Series(
-        np.where(published.notna(), "published", np.where(derived.notna(), "derived", "missing")),
-        index=frame.index,
-    )
-    return upper, source
 
 
 def _progress_fails(fails: list[np.ndarray], sig: list[np.ndarray] | None, combine: str) -> np.ndarray:
@@ -144,6 +116,7 @@ def evaluate(results: pd.DataFrame, applied: AppliedRule, schools: pd.DataFrame)
         {
             "year": year,
             "la_code": frame["la_code"].astype("Int64"),
+            "la_code_now": (frame["la_code_now"] if "la_code_now" in frame else frame["la_code"]).astype("Int64"),
             "urn": urn,
             "school_name": frame["school_name"],
             "cohort": frame["cohort"] if "cohort" in frame else np.nan,
@@ -203,7 +176,7 @@ def evaluate(results: pd.DataFrame, applied: AppliedRule, schools: pd.DataFrame)
         out["progress_margin"] = worst.min(axis=1) if rule.progress.combine == "any" else worst.max(axis=1)
         if rule.progress.single_subject_significant:
             for cond in rule.progress.conditions:
-                upper, source = derive_upper(frame, cond.measure, year)
+                upper, source = progress.upper_limit(frame, cond.measure, year)
                 out[f"{cond.measure}_upper"] = upper
                 out[f"{cond.measure}_ci"] = source
                 variables.append((upper < 0).astype("boolean").mask(upper.isna()))
@@ -250,18 +223,13 @@ def evaluate(results: pd.DataFrame, applied: AppliedRule, schools: pd.DataFrame)
 # ----------------------------------------------------------------------------------------------------------
 
 
-def _key(local_rule_file: str | Path | None) -> str:
-    """Cache key: the path plus its modification time, so an edited local rule file is re-read."""
-    if not local_rule_file:
-        return ""
-    path = Path(local_rule_file)
-    stamp = path.stat().st_mtime_ns if path.exists() else 0
-    return f"{local_rule_file}|{stamp}"
+def _rule_file(key: str) -> str | None:
+    return key.rsplit("|", 1)[0] or None
 
 
-@lru_cache(maxsize=32)
+@cached_on("school_results", "schools", maxsize=64)
 def _school_floor_cached(year: int, local: str) -> pd.DataFrame:
-    applied = rule_for(year, local.rsplit("|", 1)[0] or None)
+    applied = rule_for(year, _rule_file(local), data_years())
     results = tables.load("school_results")
     rows = results[results["year"] == year]
     if rows.empty and not applied.rule.evaluable:
@@ -276,17 +244,22 @@ def school_floor(
     year: int, la_code: int | str | None = None, local_rule_file: str | Path | None = None
 ) -> pd.DataFrame:
     """Every school's floor status and margins in ``year`` (one LA if ``la_code``), under the year's rule."""
-    table = _school_floor_cached(int(year), _key(local_rule_file)).copy()
+    table = _school_floor_cached(int(year), file_key(local_rule_file))
     if la_code is not None:
         code = areas_mod.require_la(la_code).code
-        table = table[table["la_code"] == code].reset_index(drop=True)
+        table = table[table["la_code_now"] == code].reset_index(drop=True)
     return table
+
+
+def data_years() -> list[int]:
+    """Years with national school attainment: the years a local rule's ``from_year`` is spread over."""
+    return coverage.attainment_years()
 
 
 def evaluated_years(local_rule_file: str | Path | None = None) -> list[int]:
     """Years with an evaluable rule AND school-level data (the years persistence counts over)."""
-    have = set(int(y) for y in tables.load("school_results")["year"].unique())
-    return [y for y, a in all_rules(local_rule_file).items() if a.rule.evaluable and y in have]
+    have = set(coverage.attainment_years(national=False))
+    return [y for y, a in all_rules(local_rule_file, data_years()).items() if a.rule.evaluable and y in have]
 
 
 def floor_history(la_code: int | str | None = None, local_rule_file: str | Path | None = None) -> pd.DataFrame:
@@ -381,20 +354,16 @@ def la_summary(year: int, local_rule_file: str | Path | None = None) -> pd.DataF
 
     National, so the same for every LA: computed once per process per year and rule file (keyed like
     :func:`school_floor`, plus the processed ``areas`` table's version); a copy is returned."""
-    return _la_summary_cached(int(year), _key(local_rule_file), _areas_version()).copy()
+    return _la_summary_cached(int(year), file_key(local_rule_file))
 
 
-def _areas_version() -> tuple[tuple[str, int], ...]:
-    return tables.tables_version("areas")
-
-
-@lru_cache(maxsize=32)
-def _la_summary_cached(year: int, local: str, areas_version: tuple[str, int]) -> pd.DataFrame:
-    local_rule_file = local.rsplit("|", 1)[0] or None
-    table = school_floor(year, None, local_rule_file)
+@cached_on("school_results", "schools", "areas", maxsize=64)
+def _la_summary_cached(year: int, local: str) -> pd.DataFrame:
+    table = school_floor(year, None, _rule_file(local))
     area = tables.load("areas")
-    las = area[area["kind"] == "la"]
-    by_la = _summarise(table[table["la_code"].notna()], table["la_code"].dropna().astype(int))
+    las = area[area["kind"] == "la"]  # every LA code, so the LAs add up to England; the league ranks current ones
+    placed = table[table["la_code_now"].notna()]
+    by_la = _summarise(placed, placed["la_code_now"].astype(int))
     by_la = by_la.reindex(las["la_code"].astype(int)).fillna(0)
     by_la["share_below"] = [safe_share(b, a) for b, a in zip(by_la["below_floor"], by_la["assessed"], strict=True)]
     by_la = by_la.reset_index().rename(columns={by_la.index.name or "index": "code"})
@@ -404,7 +373,7 @@ def _la_summary_cached(year: int, local: str, areas_version: tuple[str, int]) ->
     by_la["region"] = by_la["code"].map(names["region"])
     by_la["kind"] = "la"
     # Regions by the LAs' region code (LAIT names them differently: "Inner London" vs "London (Inner)").
-    region_of = table["la_code"].map(names["region_code"])
+    region_of = table["la_code_now"].map(names["region_code"])
     by_region = _summarise(table[region_of.notna()], region_of.dropna().astype(int)).reset_index()
     by_region.columns = ["code", *by_region.columns[1:]]
     region_names = las.drop_duplicates("region_code").set_index("region_code")["region"]
@@ -434,27 +403,17 @@ def _la_summary_cached(year: int, local: str, areas_version: tuple[str, int]) ->
     return out
 
 
-def neighbour_codes(la_code: int | str) -> list[int]:
-    """The LA's 10 statistical neighbours (DfE, latest version)."""
-    code = areas_mod.require_la(la_code).code
-    nb = tables.load("neighbours")
-    nb = nb[nb["la_code"] == code]
-    if nb.empty:
-        return []
-    latest = nb[nb["version"] == nb["version"].max()].sort_values("rank")
-    return [int(c) for c in latest["neighbour_code"].dropna()]
-
-
 def league(year: int, la_code: int | str, local_rule_file: str | Path | None = None) -> pd.DataFrame:
     """All LAs ranked by share of assessed schools below the floor (rank 1 = lowest share; ties share the lowest
     rank, 1, 2, 2, 4; LAs with no assessed school get no rank), with this LA and its neighbours flagged."""
     code = areas_mod.require_la(la_code).code
     summary = la_summary(year, local_rule_file)
-    table = summary[summary["kind"] == "la"].copy()
+    current = set(tables.load("areas").query("current")["la_code"])
+    table = summary[(summary["kind"] == "la") & summary["code"].isin(current)].copy()
     table["rank"] = table["share_below"].rank(method="min", ascending=True).astype("Int64")
     table["of"] = int(table["share_below"].notna().sum())
     table["is_la"] = table["code"] == code
-    table["is_neighbour"] = table["code"].isin(neighbour_codes(code))
+    table["is_neighbour"] = table["code"].isin(neighbours.codes_or_none(code))
     return table.sort_values(["rank", "name"], na_position="last").reset_index(drop=True)
 
 
@@ -483,10 +442,17 @@ def counts_by_year(la_code: int | str, local_rule_file: str | Path | None = None
 # ----------------------------------------------------------------------------------------------------------
 
 
+def compared_years() -> list[int]:
+    """Years whose national floor rule has a published count and school data to recount it from."""
+    have = set(coverage.attainment_years())
+    rules = all_rules()
+    return [y for y, a in rules.items() if a.rule.evaluable and a.rule.published_count and y in have]
+
+
 def national_comparison() -> pd.DataFrame:
-    """Our national count below the floor for 2016-2018 beside the DfE's published count, and why they differ."""
+    """Our national count below the floor beside the DfE's published count, each year it can be recounted."""
     rows = []
-    for y in (2016, 2017, 2018):
+    for y in compared_years():
         applied = rule_for(y)
         table = school_floor(y)
         fails_both = table["fails_attainment"].fillna(False) & table["fails_progress"].fillna(False)
@@ -524,7 +490,7 @@ def ci_validation(year: int) -> pd.DataFrame:
     for la, fw in _dfe_la_files(year):
         fw = fw[fw["rectype"] == 1]
         for m in ("read_prog", "writ_prog", "mat_prog"):
-            derived, _ = derive_upper(fw.drop(columns=[f"{m}_upper"]), m, year)
+            derived, _ = progress.upper_limit(fw.drop(columns=[f"{m}_upper"]), m, year)
             ok = derived.notna() & fw[f"{m}_upper"].notna()
             rows.append(
                 pd.DataFrame(

@@ -29,41 +29,54 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from ..core.errors import NoDataError, UnknownAreaError, WorkbookError
+from ..core.world import ENGLAND, LA_CODE_LIMIT
 from ..data import areas as areas_mod
-from ..data import tables
+from ..data import catalogue, coverage, tables
+from ..data.cache import cached_on
+from ..rules import indicators as indicator_sets
+from . import progress
 
-ENGLAND = tables.ENGLAND
-#: LAIT ranks and bands LAs only: codes below England's 970.
-LA_CODE_LIMIT = 970
-SN_VERSIONS: tuple[int, ...] = (2025, 2021)
-SN_LABELS: dict[int, str] = {2025: "DfE May 2025", 2021: "DfE April 2021"}
 CUSTOM_LABEL = "Custom list"
 
-#: The KS2 headline set (LAIT short codes), the notebook's default.
-HEADLINE_INDICATORS: list[str] = [
-    "KS2RWM_Expected_STD",
-    "KS2RWM_Higher_STD",
-    "KS2R_Expected_STD",
-    "KS2W_Teacher_Assess",
-    "KS2M_Expected_STD",
-    "KS2GPS_Expected_STD",
-    "KS2R_AVG_Scaled_Score",
-    "KS2M_AVG_Scaled_Score",
-    "KS2R_Prog_VA",
-    "KS2W_Prog_VA",
-    "KS2M_Prog_VA",
-]
-#: Context indicators shown beside attainment: % pupils on free school meals, % first language not English.
-CONTEXT_INDICATORS: list[str] = ["PriFSM", "EALPri"]
+#: The KS2 headline set (LAIT short codes), from ``rules/indicators.yaml``: the notebook's default.
+HEADLINE_INDICATORS: list[str] = indicator_sets.codes("headline_set")
+#: Context shown beside attainment: % pupils eligible for free school meals, % first language not English.
+CONTEXT_INDICATORS: list[str] = indicator_sets.codes("context")
 
-#: Councils that were split: the retired code and its successors (LAIT holds both histories).
-SUCCESSORS: dict[int, tuple[int, ...]] = {909: (942, 943), 928: (940, 941)}
+
+def successors() -> dict[int, tuple[int, ...]]:
+    """Councils that ended, each with its successors (``la_changes.yaml``): LAIT holds both histories."""
+    out: dict[int, tuple[int, ...]] = {}
+    for change in tables.la_changes():
+        for old in change["ended"]:
+            out[int(old)] = tuple(int(s) for s in change["successors"])
+    return out
+
+
+def editions() -> list[int]:
+    """The statistical-neighbour editions held, newest first (their years, e.g. 2025, 2021)."""
+    return sorted(coverage.neighbour_editions(), reverse=True)
+
+
+def newest_edition() -> int:
+    return editions()[0]
+
+
+def edition_label(version: int) -> str:
+    """``DfE May 2025`` for the May 2025 edition: the month from the catalogue entry's date where it has one."""
+    import datetime as dt
+
+    entry = next((e for e in catalogue.load().of_kind("statistical_neighbours") if e.year == int(version)), None)
+    if entry is not None and entry.as_at:
+        month = dt.date.fromisoformat(f"{entry.as_at}-01"[:10]).strftime("%B")
+        return f"DfE {month} {version}"
+    return f"DfE {version}"
+
 
 #: LAIT progress indicators and the school-results columns holding the same subject's progress and CI.
 PROGRESS_COLUMNS: dict[str, str] = {"KS2R_Prog_VA": "read", "KS2W_Prog_VA": "writ", "KS2M_Prog_VA": "mat"}
@@ -74,13 +87,9 @@ PROGRESS_COLUMNS: dict[str, str] = {"KS2R_Prog_VA": "read", "KS2W_Prog_VA": "wri
 # ------------------------------------------------------------------------------------------------------------
 
 
-def _shipped_version(names: tuple[str, ...] = ("la_indicators",)) -> tuple[tuple[str, int], ...]:
-    return tables.tables_version(*names)
-
-
-@lru_cache(maxsize=2)
-def _shipped_by_indicator(version: tuple) -> dict[str, pd.DataFrame]:
-    """The shipped ``la_indicators`` rows per indicator (original order and index kept)."""
+@cached_on("la_indicators", maxsize=2, copies=False)
+def _shipped_by_indicator() -> dict[str, pd.DataFrame]:
+    """The shipped ``la_indicators`` rows per indicator (original order and index kept); read only here."""
     table = tables.load("la_indicators")
     return {str(ind): part for ind, part in table.groupby("indicator", sort=False)}
 
@@ -91,7 +100,7 @@ def _table(indicators: pd.DataFrame | None, indicator: str | None = None) -> pd.
     if indicators is not None:
         return indicators
     if indicator is not None:
-        part = _shipped_by_indicator(_shipped_version()).get(indicator)
+        part = _shipped_by_indicator().get(indicator)
         if part is not None:
             return part.copy(deep=False)
     return tables.load("la_indicators")
@@ -124,17 +133,10 @@ def require_rankable_la(code: int | str) -> areas_mod.Area:
     """The LA with this code; a clear :class:`UnknownAreaError` for England, a region or a code of 970 or
     above, which LAIT never ranks or bands (they are not LAs). Answers are remembered per code (an
     :class:`~ks2workbook.areas.Area` is immutable; keyed on the ``areas`` table's version)."""
-    try:
-        return _rankable_cached(_shipped_version(("areas",)), code)
-    except TypeError:  # an unhashable query: look it up directly
-        return _require_rankable_la(code)
-
-
-@lru_cache(maxsize=1024)
-def _rankable_cached(version: tuple, code: int | str) -> areas_mod.Area:
     return _require_rankable_la(code)
 
 
+@cached_on("areas", maxsize=1024)
 def _require_rankable_la(code: int | str) -> areas_mod.Area:
     area = areas_mod.resolve(code)
     if area.kind in ("england", "region") or area.code >= LA_CODE_LIMIT:
@@ -180,39 +182,52 @@ def _check_year(indicators: pd.DataFrame, indicator: str, year: int | None) -> i
     return int(year)
 
 
+def _version(version: int | str | None) -> int:
+    """An edition year (``None``: the newest held); an unknown one is a clear error listing those held."""
+    held = editions()
+    if version is None or str(version).lower() in ("", "latest", "newest"):
+        return held[0]
+    try:
+        year = int(version)
+    except (TypeError, ValueError):
+        year = None
+    if year not in held:
+        labels = ", ".join(f"{v} ({edition_label(v)})" for v in held)
+        raise WorkbookError(f"unknown neighbour set {version!r}: use one of the editions held, {labels}, or 'custom'")
+    return year
+
+
 def neighbour_codes(
     la_code: int,
-    version: int | str = 2025,
+    version: int | str | None = None,
     custom: Sequence[int] | None = None,
     neighbours: pd.DataFrame | None = None,
 ) -> list[int]:
-    """The LA's neighbour codes, closest first: the DfE group of ``version`` (2025 or 2021), or ``custom``
-    (a list of LA codes) when ``version`` is ``"custom"`` or a non-empty ``custom`` list is given.
+    """The LA's neighbour codes, closest first: the DfE group of edition ``version`` (the newest when None), or
+    ``custom`` (a list of LA codes) when ``version`` is ``"custom"`` or a non-empty ``custom`` list is given.
 
-    Raises :class:`NoDataError` when the LA has no group in that version (e.g. Cumberland 942 and Westmorland
-    and Furness 943 did not exist in April 2021: use Cumbria 909's group or a custom list). For the shipped
-    table (``neighbours`` not given) a DfE group is looked up once per process per LA and version.
-    """
+    Raises :class:`NoDataError` when the LA has no group in that edition (e.g. Cumberland 942 and Westmorland
+    and Furness 943 did not exist in April 2021: use Cumbria 909's group or a custom list)."""
     if not custom and neighbours is None and str(version).lower() != "custom":
-        try:
-            key = int(version)
-        except (TypeError, ValueError):
-            key = None
-        if key in SN_VERSIONS:
-            try:
-                return list(_dfe_codes_cached(_shipped_version(("neighbours", "areas")), la_code, key))
-            except TypeError:  # an unhashable la_code
-                pass
+        return list(_dfe_codes(la_code, _version(version)))
     return _neighbour_codes(la_code, version, custom, neighbours)
 
 
-@lru_cache(maxsize=1024)
-def _dfe_codes_cached(version_key: tuple, la_code: int | str, version: int) -> tuple[int, ...]:
+@cached_on("neighbours", "areas", maxsize=1024)
+def _dfe_codes(la_code: int | str, version: int) -> tuple[int, ...]:
     return tuple(_neighbour_codes(la_code, version, None, None))
 
 
+def codes_or_none(la_code: int) -> list[int]:
+    """The newest DfE group of an LA, or [] where it has none (a council created after the newest edition)."""
+    try:
+        return neighbour_codes(la_code)
+    except NoDataError:
+        return []
+
+
 def _neighbour_codes(
-    la_code: int | str, version: int | str, custom: Sequence[int] | None, neighbours: pd.DataFrame | None
+    la_code: int | str, version: int | str | None, custom: Sequence[int] | None, neighbours: pd.DataFrame | None
 ) -> list[int]:
     area = require_rankable_la(la_code)
     if custom:
@@ -225,56 +240,48 @@ def _neighbour_codes(
         return list(dict.fromkeys(codes))
     if str(version).lower() == "custom":
         raise WorkbookError("sn_version is 'custom' but custom_neighbours is empty: give a list of LA codes.")
-    try:
-        version = int(version)
-    except (TypeError, ValueError) as exc:
-        raise WorkbookError(
-            f"unknown neighbour set {version!r}: use 2025 (DfE May 2025), 2021 (DfE April 2021) or 'custom'."
-        ) from exc
-    if version not in SN_VERSIONS:
-        raise WorkbookError(
-            f"unknown neighbour set {version!r}: use 2025 (DfE May 2025), 2021 (DfE April 2021) or 'custom'."
-        )
+    version = _version(version) if neighbours is None else int(version if version is not None else 0)
     table = tables.load("neighbours") if neighbours is None else neighbours
     rows = table[(table.la_code == area.code) & (table.version == version)].sort_values("rank")
     if rows.empty:
-        predecessor = [old for old, new in SUCCESSORS.items() if area.code in new]
+        predecessor = [old for old, new in successors().items() if area.code in new]
         hint = (
             f" {area.name} was created from {predecessor[0]} after that list; use its group "
             f"(la_code={predecessor[0]}) or a custom list."
             if predecessor
-            else " Use the other version or a custom list."
+            else " Use another edition or a custom list."
         )
         have = sorted(table.loc[table.la_code == area.code, "version"].unique())
         raise NoDataError(
-            f"{area.label} has no statistical-neighbour group in the {SN_LABELS[version]} list "
-            f"(groups exist for: {', '.join(SN_LABELS[v] for v in have) or 'none'}).{hint}"
+            f"{area.label} has no statistical-neighbour group in the {edition_label(version)} list "
+            f"(groups exist for: {', '.join(edition_label(v) for v in have) or 'none'}).{hint}"
         )
     return [int(c) for c in rows.neighbour_code]
 
 
 def neighbour_sets(
     la_code: int,
-    sn_version: int | str | Sequence[int] = 2025,
+    sn_version: int | str | Sequence[int] | None = None,
     custom: Sequence[int] | None = None,
     neighbours: pd.DataFrame | None = None,
 ) -> dict[str, list[int]]:
     """Named neighbour sets for the LA: ``{"DfE May 2025": [...], ...}``.
 
-    ``sn_version`` is 2025, 2021, ``"custom"``, ``"both"`` or a list of versions; a non-empty ``custom`` list
-    is always added as "Custom list". With ``"both"`` a version the LA has no group in is left out (a note is
-    in :func:`mismatch_report`); asking for that single version raises :class:`NoDataError`.
+    ``sn_version`` is an edition year (None: the newest), ``"custom"``, ``"both"`` (the newest and the one
+    before) or a list of editions; a non-empty ``custom`` list is always added as "Custom list". With ``"both"``
+    an edition the LA has no group in is left out (a note is in :func:`mismatch_report`); asking for that
+    single edition raises :class:`NoDataError`.
     """
     if isinstance(sn_version, str) and sn_version.lower() == "both":
-        versions, strict = list(SN_VERSIONS), False
+        versions, strict = editions()[:2], False
     elif isinstance(sn_version, str) and sn_version.lower() == "custom":
         versions, strict = [], True
         if not custom:
             raise WorkbookError("sn_version is 'custom' but custom_neighbours is empty: give a list of LA codes.")
     elif isinstance(sn_version, (list, tuple)):
-        versions, strict = list(sn_version), True
+        versions, strict = [_version(v) for v in sn_version], True
     else:
-        versions, strict = [sn_version], True
+        versions, strict = [_version(sn_version)], True
     sets: dict[str, list[int]] = {}
     for version in versions:
         try:
@@ -283,7 +290,7 @@ def neighbour_sets(
             if strict:
                 raise
             continue
-        sets[SN_LABELS[int(version)]] = codes
+        sets[edition_label(int(version))] = codes
     if custom:
         sets[CUSTOM_LABEL] = neighbour_codes(la_code, custom=custom, neighbours=neighbours)
     if not sets:
@@ -303,11 +310,13 @@ def neighbour_table(
     for label, codes in sets.items():
         labels = [f"{names.get(c, '?')} ({c})" for c in codes] + [""] * (width - len(codes))
         out[label] = labels
-    if all(SN_LABELS[v] in sets for v in SN_VERSIONS):
-        new, old = sets[SN_LABELS[2025]], sets[SN_LABELS[2021]]
-        out["2025 neighbour in 2021 list?"] = ["yes" if c in old else "no (new in 2025)" for c in new] + [""] * (
-            width - len(new)
-        )
+    held = editions()[:2]
+    if len(held) == 2 and all(edition_label(v) in sets for v in held):
+        newer, older = held
+        new, old = sets[edition_label(newer)], sets[edition_label(older)]
+        out[f"{newer} neighbour in {older} list?"] = ["yes" if c in old else f"no (new in {newer})" for c in new] + [
+            ""
+        ] * (width - len(new))
     return out
 
 
@@ -336,7 +345,7 @@ def sn_average(
     indicators: pd.DataFrame | None,
     la_code: int,
     indicator: str,
-    version: int | str | Sequence[int] = 2025,
+    version: int | str | Sequence[int] | None = None,
     custom: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """The LA's statistical-neighbour average of ``indicator`` for every year, by LAIT's rule.
@@ -397,12 +406,12 @@ def national_table(indicators: pd.DataFrame | None, indicator: str, year: int | 
     naming the years with data when ``year`` has none. For the shipped table (``None``) computed once per
     process per indicator and year (it is the same for every LA); a copy is returned."""
     if indicators is None:
-        return _national_table_cached(_shipped_version(), indicator, None if year is None else int(year)).copy()
+        return _national_table_shipped(indicator, None if year is None else int(year))
     return _national_table(indicators, indicator, year)
 
 
-@lru_cache(maxsize=256)
-def _national_table_cached(version: tuple, indicator: str, year: int | None) -> pd.DataFrame:
+@cached_on("la_indicators")
+def _national_table_shipped(indicator: str, year: int | None) -> pd.DataFrame:
     return _national_table(_table(None, indicator), indicator, year)
 
 
@@ -450,7 +459,7 @@ def sn_ranking(
     la_code: int,
     indicator: str,
     year: int | None = None,
-    version: int | str = 2025,
+    version: int | str | None = None,
     custom: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """The LA among its neighbours for one year: the LA and its neighbours (11 rows for a DfE group),
@@ -504,7 +513,7 @@ def comparison(
     indicators: pd.DataFrame | None,
     la_code: int,
     indicator: str,
-    version: int | str | Sequence[int] = 2025,
+    version: int | str | Sequence[int] | None = None,
     custom: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Wide table by year: the LA, its region, each SN average and England (LAIT's first view).
@@ -532,7 +541,7 @@ def gaps(
     indicators: pd.DataFrame | None,
     la_code: int,
     indicator: str,
-    version: int | str | Sequence[int] = 2025,
+    version: int | str | Sequence[int] | None = None,
     custom: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """The LA minus England and minus each SN average, by year (positive = LA higher; read with polarity)."""
@@ -549,7 +558,7 @@ def rank_band_table(
     la_code: int,
     indicator_list: Sequence[str] | None = None,
     year: int | None = None,
-    version: int | str = 2025,
+    version: int | str | None = None,
     custom: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """LAIT's summary for a set of indicators, one row each, for ``year`` or each indicator's latest year:
@@ -625,42 +634,6 @@ def rank_band_table(
 # ------------------------------------------------------------------------------------------------------------
 
 
-def pupil_sd(school_results: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The pupil-level standard deviation of each progress score, per year and subject, recovered from the
-    schools' published 95% confidence intervals: the DfE's school interval is score +/- 1.96 * sd / sqrt(n),
-    so sd = half-width * sqrt(n) / 1.96; we take the median over schools (n = eligible pupils, ``cohort``).
-    Only the full-width Hampshire/Surrey files (2017-2019) publish the limits. Columns: ``year``,
-    ``subject`` (read/writ/mat), ``sd``, ``n_schools``. National: for the shipped table (``None``) computed
-    once per process; a copy is returned."""
-    if school_results is None:
-        return _pupil_sd_cached(_shipped_version(("school_results",))).copy()
-    return _pupil_sd(school_results)
-
-
-@lru_cache(maxsize=2)
-def _pupil_sd_cached(version: tuple) -> pd.DataFrame:
-    return _pupil_sd(tables.load("school_results"))
-
-
-def _pupil_sd(sr: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for subject in PROGRESS_COLUMNS.values():
-        lo, hi = f"{subject}_prog_lower", f"{subject}_prog_upper"
-        ok = sr[lo].notna() & sr[hi].notna() & sr["cohort"].notna() & (sr["cohort"] > 0)
-        part = sr.loc[ok, ["year", lo, hi, "cohort"]]
-        sd = (part[hi] - part[lo]) / 2 * np.sqrt(part["cohort"].astype(float)) / 1.96
-        for year, values in sd.groupby(part["year"]):
-            rows.append(
-                {
-                    "year": int(year),
-                    "subject": subject,
-                    "sd": float(values.median()),
-                    "n_schools": int(values.size),
-                }
-            )
-    return pd.DataFrame(rows, columns=["year", "subject", "sd", "n_schools"])
-
-
 def progress_ci(
     indicators: pd.DataFrame | None,
     la_code: int,
@@ -671,11 +644,11 @@ def progress_ci(
     significantly above or below England (0 by construction), LAIT's value being the centre.
 
     LAIT publishes LA progress scores without intervals. We rebuild the DfE's method: interval =
-    score +/- 1.96 * sd / sqrt(N), with sd the pupil-level spread recovered from schools' published limits
-    (:func:`pupil_sd`) and N the LA's eligible pupils summed over its schools in ``school_results``. Using
-    eligible pupils for both sd and N cancels the coverage gap (pupils without a KS1 baseline) to first order.
-    A year gets an interval only when both are available: 2017 and 2018 for every LA (2016 has no published
-    limits; 2019 and 2023 no national cohort counts; 2024-25 have no progress scores). Columns: ``year``,
+    score +/- 1.96 * sd / sqrt(N x coverage), with sd and coverage those of the year's published school limits
+    (:func:`ks2workbook.analyses.progress.pupil_sd`) and N the LA's eligible pupils summed over its schools. A
+    year gets an interval only when both are known for that very year (published limits and national cohort
+    counts; no stand-in from another year, since a significance mark must not rest on an approximation).
+    Columns: ``year``,
     ``value``, ``lower``, ``upper``, ``pupils``, ``significance`` ("significantly above England",
     "significantly below England", "not significantly different", or "no interval")."""
     if indicator not in PROGRESS_COLUMNS:
@@ -686,13 +659,15 @@ def progress_ci(
     area = require_rankable_la(la_code)
     sr = tables.load("school_results") if school_results is None else school_results
     subject = PROGRESS_COLUMNS[indicator]
-    sds = pupil_sd(school_results)
-    sds = sds[sds.subject == subject].set_index("year")["sd"]
-    pupils = sr[(sr.la_code == area.code) & sr[f"{subject}_prog"].notna()].groupby("year")["cohort"].sum(min_count=1)
+    mine = sr[(sr.la_code == area.code) & sr[f"{subject}_prog"].notna()]
+    pupils = mine.groupby("year")["cohort"].sum(min_count=1)
     out = series(indicators, area.code, indicator).dropna(subset=["value"]).reset_index(drop=True)
     out["pupils"] = out.year.map(pupils).astype(float)
-    sd = out.year.map(sds).astype(float)
-    half = 1.96 * sd / np.sqrt(out["pupils"])
+    half = pd.Series(
+        [progress.half_width(int(y), subject, n, nearest=False) for y, n in zip(out.year, out.pupils, strict=True)],
+        index=out.index,
+        dtype="float64",
+    )
     out["lower"] = out["value"] - half
     out["upper"] = out["value"] + half
     label = np.select(
@@ -712,7 +687,7 @@ def progress_ci(
 def mismatch_report(
     indicators: pd.DataFrame | None = None,
     neighbours: pd.DataFrame | None = None,
-    indicator: str = "KS2RWM_Expected_STD",
+    indicator: str = indicator_sets.headline(),
     year: int | None = None,
 ) -> pd.DataFrame:
     """LAs in the SN lists vs LAs in ``la_indicators``, and what happens to each mismatch.
@@ -724,14 +699,12 @@ def mismatch_report(
     average. An empty frame means the two files agree. For the shipped tables (``indicators`` and
     ``neighbours`` both ``None``) computed once per process (the same for every LA); a copy is returned."""
     if indicators is None and neighbours is None:
-        return _mismatch_cached(
-            _shipped_version(("la_indicators", "neighbours")), indicator, None if year is None else int(year)
-        ).copy()
+        return _mismatch_shipped(indicator, None if year is None else int(year))
     return _mismatch_report(_table(indicators), neighbours, indicator, year)
 
 
-@lru_cache(maxsize=16)
-def _mismatch_cached(version: tuple, indicator: str, year: int | None) -> pd.DataFrame:
+@cached_on("la_indicators", "neighbours")
+def _mismatch_shipped(indicator: str, year: int | None) -> pd.DataFrame:
     return _mismatch_report(_table(None), None, indicator, year)
 
 
@@ -763,12 +736,12 @@ def _mismatch_report(
         part = sn[sn.version == version]
         groups = set(int(c) for c in part.la_code.unique())
         for code in sorted(li_codes - groups):
-            old = [o for o, new in SUCCESSORS.items() if code in new]
+            old = [o for o, new in successors().items() if code in new]
             add(
                 version,
                 code,
                 "no SN group",
-                f"in la_indicators but not in the {SN_LABELS.get(version, version)} list"
+                f"in la_indicators but not in the {edition_label(version)} list"
                 + (f"; successor of {old[0]} ({names.get(old[0], '?')}), whose group can stand in" if old else ""),
             )
         for code in sorted(groups - li_codes):
@@ -783,7 +756,7 @@ def _mismatch_report(
         live = part[~part.retired_block]
         for code in sorted(set(int(c) for c in live.neighbour_code) - has_value):
             users = sorted(int(c) for c in live.loc[live.neighbour_code == code, "la_code"].unique())
-            succ = SUCCESSORS.get(code)
+            succ = successors().get(code)
             add(
                 version,
                 code,
@@ -798,16 +771,16 @@ def _mismatch_report(
                 code,
                 "retired council",
                 "listed under 'Old SNs': kept for history, no current data"
-                + (f"; successors {SUCCESSORS[code]}" if code in SUCCESSORS else ""),
+                + (f"; successors {successors()[code]}" if code in successors() else ""),
             )
     return pd.DataFrame(rows, columns=["version", "la_code", "la_name", "issue", "detail"])
 
 
 def export_frame(
     la_code: int,
-    indicator: str = "KS2RWM_Expected_STD",
+    indicator: str = indicator_sets.headline(),
     year: int | None = None,
-    sn_version: int | str = 2025,
+    sn_version: int | str | None = None,
     custom_neighbours: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """The table behind ``ks2workbook export neighbours``: the LA and its neighbours for one year (latest by
@@ -855,8 +828,8 @@ def export_frame(
 def headline(
     la_code: int,
     year: int | None = None,
-    indicator: str = "KS2RWM_Expected_STD",
-    sn_version: int | str = 2025,
+    indicator: str = indicator_sets.headline(),
+    sn_version: int | str | None = None,
     indicators: pd.DataFrame | None = None,
 ) -> dict:
     """Headline neighbour figures for the cabinet summary: ``la_code``, ``la_name``, ``indicator``,

@@ -50,3 +50,47 @@ def rules_dir() -> Path:
 def scenarios_dir() -> Path:
     """Capacity-cost scenario files (YAML)."""
     return project_root() / "scenarios"
+
+
+def council_dirs() -> list[Path]:
+    """Folders a council's own files (rules, scenarios, plans) may be read from: the workbook's folder, and one
+    more named by ``KS2WB_COUNCIL_DIR`` for a council that keeps its files elsewhere."""
+    roots = [project_root().resolve()]
+    extra = os.environ.get("KS2WB_COUNCIL_DIR")
+    if extra:
+        roots.append(Path(extra).expanduser().resolve())
+    return roots
+
+
+def council_file(path: str | Path, kind: str = "file", search: tuple[Path, ...] = ()) -> Path:
+    """A council's file given by a user, found and checked: tried as given (relative to the working folder),
+    then in each of ``search`` (e.g. ``scenarios/``) and the workbook's folder; it must be a file inside
+    :func:`council_dirs` (a path that leads elsewhere, ``../../etc/passwd``, is refused, never read).
+    Raises :class:`~ks2workbook.core.errors.ConfigError` naming the file by its name only."""
+    from .errors import ConfigError
+
+    given = Path(str(path)).expanduser()
+    name = given.name or str(path)
+    bases = [Path.cwd(), *search, project_root()] if not given.is_absolute() else [Path("/")]
+    found = next((b / given for b in bases if (b / given).exists()), None)
+    if found is None:
+        raise ConfigError(f"{kind} {name} not found")
+    found = found.resolve()
+    if not any(found.is_relative_to(root) for root in council_dirs()):
+        raise ConfigError(
+            f"{kind} {name} is outside the workbook folder; put it in rules/ or scenarios/ (or set "
+            "KS2WB_COUNCIL_DIR to the folder where the council keeps its files)"
+        )
+    if not found.is_file():
+        raise ConfigError(f"{kind} {name} is a folder, not a file")
+    return found
+
+
+def shown(path: str | Path) -> str:
+    """How a report or message names a file: relative to the workbook (``rules/local_floor_example.yaml``) or
+    to the council's folder, else by its name alone (never a full path of someone's machine)."""
+    p = Path(path).resolve()
+    for root in council_dirs():
+        if p.is_relative_to(root):
+            return p.relative_to(root).as_posix()
+    return p.name

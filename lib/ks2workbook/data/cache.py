@@ -30,9 +30,10 @@ def _copy(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def cached_on(*table_names: str, maxsize: int = 256) -> Callable[[F], F]:
+def cached_on(*table_names: str, maxsize: int = 256, copies: bool = True) -> Callable[[F], F]:
     """Memoise a function of hashable arguments, keyed on the current version of ``table_names`` too; each call
-    returns a copy of the remembered result. Calls with an unhashable argument are computed, not cached."""
+    returns a copy of the remembered result (``copies=False`` for an index the module itself only reads).
+    Calls with an unhashable argument are computed, not cached."""
 
     def decorate(function: F) -> F:
         @lru_cache(maxsize=maxsize)
@@ -46,7 +47,8 @@ def cached_on(*table_names: str, maxsize: int = 256) -> Callable[[F], F]:
                 hash(key)
             except TypeError:
                 return function(*args, **kwargs)
-            return _copy(remembered(tables.tables_version(*table_names), *key))
+            found = remembered(tables.tables_version(*table_names), *key)
+            return _copy(found) if copies else found
 
         wrapper.cache_clear = remembered.cache_clear  # type: ignore[attr-defined]
         wrapper.uncached = function  # type: ignore[attr-defined]

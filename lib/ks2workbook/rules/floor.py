@@ -10,13 +10,14 @@ file. Files are validated on load; a bad file raises :class:`ConfigError` naming
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..core.errors import ConfigError, NoDataError
-from ..core.paths import project_root, rules_dir
+from ..core.paths import council_file, project_root, rules_dir, shown
 from ..core.safe_yaml import read_yaml
 
 NATIONAL_FILE = "floor_standards.yaml"
@@ -26,13 +27,31 @@ NATIONAL_FILE = "floor_standards.yaml"
 EVALUABLE_MEASURES = frozenset({"rwm_exp", "read_exp", "mat_exp", "gps_exp", "read_prog", "writ_prog", "mat_prog"})
 
 
+#: The range a threshold may take, by kind of measure: percentages 0-100, progress scores (national mean 0,
+#: school scores rarely beyond +/-15) within +/-30. A value outside is a typo (``165``), not a rule.
+PERCENT_MEASURES = ("_exp", "_high")
+PROGRESS_RANGE = 30.0
+
+
 class Threshold(BaseModel):
     """One condition: a school *fails* it when ``measure < below`` (equal to the threshold passes)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     measure: str = Field(description="column of school_results, or a level-era measure name")
     below: float | None = Field(description="fails when the value is strictly below this; null = not known")
     label: str = ""
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Threshold:
+        if self.below is None:
+            return self
+        if self.measure.endswith(PERCENT_MEASURES) and not 0 < self.below <= 100:
+            raise ValueError(f"a percentage threshold is above 0 and at most 100 (got {self.below:g})")
+        if self.measure.endswith("_prog") and not -PROGRESS_RANGE <= self.below <= PROGRESS_RANGE:
+            raise ValueError(
+                f"a progress threshold is between -{PROGRESS_RANGE:g} and {PROGRESS_RANGE:g} (got {self.below:g})"
+            )
+        return self
 
 
 class Progress(BaseModel):
@@ -49,15 +68,18 @@ class Progress(BaseModel):
 class Eligibility(BaseModel):
     model_config = ConfigDict(extra="forbid")
     mainstream_state: bool = True
-    min_cohort: int | None = Field(default=11, ge=0, description="null = no cohort check (cohort not published)")
+    min_cohort: int | None = Field(default=11, ge=0, le=200, description="null = no cohort check (none published)")
     exclude_closed: bool = True
 
 
 class FloorRule(BaseModel):
-    """The floor of one year: below the floor = fails the attainment test AND (if any) the progress test."""
+    """The floor of one year (``year``), or of every year from ``from_year`` that has no national floor (a local
+    rule that need not be edited each year): below the floor = fails the attainment test AND (if any) the
+    progress test."""
 
     model_config = ConfigDict(extra="forbid")
-    year: int = Field(ge=2000, le=2100)
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    from_year: int | None = Field(default=None, ge=2000, le=2100)
     label: str
     #: True for a year with no floor (2019 on: withdrawn); attainment and progress are then left out.
     withdrawn: bool = False
@@ -70,6 +92,8 @@ class FloorRule(BaseModel):
 
     @model_validator(mode="after")
     def _significance_needs_any(self) -> FloorRule:
+        if (self.year is None) == (self.from_year is None):
+            raise ValueError("give either year: (one year) or from_year: (every later year too), not both")
         if not self.withdrawn and self.attainment is None:
             raise ValueError("a floor rule needs an attainment test (or withdrawn: true for a year with no floor)")
         if self.progress and self.progress.single_subject_significant and self.progress.combine != "any":
@@ -101,7 +125,9 @@ class RuleFile(BaseModel):
     @classmethod
     def _one_rule_per_year(cls, rules: list[FloorRule]) -> list[FloorRule]:
         """On the field, not the model, so the message points at the ``rules:`` line rather than line 1."""
-        years = [r.year for r in rules]
+        if sum(r.from_year is not None for r in rules) > 1:
+            raise ValueError("at most one rule with from_year: (it covers every later year)")
+        years = [r.year for r in rules if r.year is not None]
         dupes = sorted({y for y in years if years.count(y) > 1})
         if dupes:
             raise ValueError(f"more than one rule for year(s) {dupes}: one entry per year")
@@ -119,78 +145,112 @@ class AppliedRule:
 
     @property
     def description(self) -> str:
-        return f"{self.kind} rule for {self.rule.year} ({self.rule.label}), from {self.file}"
+        return f"{self.kind} rule for {self.rule.year} ({self.rule.label})"
 
 
-def _display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(project_root()))
-    except ValueError:
-        return str(path)
-
-
-def read_rule_file(path: str | Path) -> RuleFile:
-    """Load and validate one rule file; :class:`ConfigError` names the file, field, line and what was expected."""
-    path = Path(path)
-    if not path.is_absolute() and not path.exists():
-        candidate = project_root() / path
-        path = candidate if candidate.exists() else path
-    file = read_yaml(
-        path,
-        shown=_display_path(path),
-        kind="floor rule file",
-        hint="give a path to a YAML file like rules/local_floor_example.yaml",
-    )
+def read_rule_file(path: str | Path, *, shipped: bool = False) -> RuleFile:
+    """Load and validate one rule file; :class:`ConfigError` names the file, field, line and what was expected.
+    A council's file must be inside the workbook's folder (:func:`ks2workbook.core.paths.council_file`)."""
+    found = Path(path) if shipped else council_file(path, "floor rule file", (project_root() / "rules",))
+    file = read_yaml(found, shown=shown(found) if not shipped else f"ks2workbook/rules/{found.name}",
+                     kind="floor rule file")  # fmt: skip
     file.mapping("name:, kind:, rules:")
     return file.validate(RuleFile)
 
 
 def national_rules() -> dict[int, AppliedRule]:
     """The national floor rules, one per year, from the shipped ``rules/floor_standards.yaml``."""
-    path = rules_dir() / NATIONAL_FILE
-    parsed = read_rule_file(path)
+    parsed = _national()
     return {r.year: AppliedRule(r, "national", f"ks2workbook/rules/{NATIONAL_FILE}", parsed.name) for r in parsed.rules}
 
 
-def local_rules(path: str | Path | None) -> dict[int, AppliedRule]:
-    """A council's local rules (empty when ``path`` is None or empty)."""
+@cache
+def _national() -> RuleFile:
+    return read_rule_file(rules_dir() / NATIONAL_FILE, shipped=True)
+
+
+def latest_national_rule() -> FloorRule:
+    """The last national floor with an attainment and a progress test (2018's): its thresholds are the bars the
+    workbook uses where a council has set none (the risk threshold, the floor model's progress margins)."""
+    evaluable = [r for r in _national().rules if not r.withdrawn and r.evaluable and r.progress is not None]
+    return max(evaluable, key=lambda r: r.year)
+
+
+def default_threshold() -> float:
+    """The attainment bar (% RWM at the expected standard) of the last national floor: 65."""
+    rule = latest_national_rule()
+    return float(rule.attainment.below)
+
+
+def progress_bars(rule: FloorRule | None = None) -> dict[str, float]:
+    """A floor rule's progress bars by measure (``read_prog``: -5...), the last national floor's by default."""
+    rule = rule or latest_national_rule()
+    return {c.measure: float(c.below) for c in (rule.progress.conditions if rule.progress else [])}
+
+
+def file_key(path: str | Path | None) -> str:
+    """A key for caches of results that depend on a council's rule file: its path and content hash ("" for
+    none), so an edited file is re-read and an unchanged one is not."""
+    if not path:
+        return ""
+    import hashlib
+
+    found = council_file(path, "floor rule file", (project_root() / "rules",))
+    return f"{found}|{hashlib.sha256(found.read_bytes()).hexdigest()}"
+
+
+def local_rules(path: str | Path | None, years: list[int] | None = None) -> dict[int, AppliedRule]:
+    """A council's local rules (empty when ``path`` is None or empty). A ``from_year`` rule stands for every
+    year from then in ``years`` (the years with data)."""
     if not path:
         return {}
-    parsed = read_rule_file(path)
-    shown = _display_path(Path(path) if Path(path).exists() else project_root() / path)
-    return {r.year: AppliedRule(r, "local", shown, parsed.name) for r in parsed.rules}
+    found = council_file(path, "floor rule file", (project_root() / "rules",))
+    parsed = read_rule_file(found)
+    out: dict[int, AppliedRule] = {}
+    for r in parsed.rules:
+        if r.year is not None:
+            out[r.year] = AppliedRule(r, "local", shown(found), parsed.name)
+    for r in parsed.rules:
+        if r.from_year is not None:
+            for y in years or []:
+                if y >= r.from_year and y not in out:
+                    out[y] = AppliedRule(r.model_copy(update={"year": y}), "local", shown(found), parsed.name)
+    return out
 
 
-def all_rules(local_rule_file: str | Path | None = None) -> dict[int, AppliedRule]:
-    """National rules, with local rules added for years without a national floor.
+def all_rules(local_rule_file: str | Path | None = None, years: list[int] | None = None) -> dict[int, AppliedRule]:
+    """National rules, with local rules added for years without a national floor (``years``: the years with data,
+    over which a ``from_year`` local rule is spread).
 
     A local rule for a year that has a national rule is refused: a council cannot silently replace the national
     floor in a report (name the difference in a separate analysis instead).
     """
     rules = national_rules()
-    local = local_rules(local_rule_file)
-    clash = sorted(y for y in set(local) & set(rules) if not rules[y].rule.withdrawn)
+    national = {y for y, r in rules.items() if not r.rule.withdrawn}
+    local = local_rules(local_rule_file, [y for y in (years or []) if y not in national])
+    clash = sorted(set(local) & national)
     if clash:
+        last = max(national)
         raise ConfigError(
-            f"{local_rule_file}: local rules for {clash} clash with the national floor for those years; "
-            "a local rule may only cover years with no national floor (2019 onward)"
+            f"{Path(str(local_rule_file)).name}: local rules for {clash} clash with the national floor for those "
+            f"years; a local rule may only cover years with no national floor (after {last})"
         )
     return dict(sorted({**rules, **local}.items()))
 
 
-def rule_for(year: int, local_rule_file: str | Path | None = None) -> AppliedRule:
+def rule_for(year: int, local_rule_file: str | Path | None = None, years: list[int] | None = None) -> AppliedRule:
     """The rule applied in ``year``, or :class:`NoDataError` saying which years have one."""
     try:
         year = int(year)
     except (TypeError, ValueError):
         raise NoDataError(f"year {year!r} is not a year (give e.g. 2018)") from None
-    rules = all_rules(local_rule_file)
+    rules = all_rules(local_rule_file, sorted({*(years or []), year}))
     if year not in rules or rules[year].rule.withdrawn:
+        national = [y for y, r in rules.items() if r.kind == "national" and not r.rule.withdrawn]
         usable = ", ".join(str(y) for y, r in rules.items() if r.rule.evaluable)
-        hint = "" if local_rule_file else "; pass a local rule file (e.g. rules/local_floor_example.yaml) to set one"
+        hint = "" if local_rule_file else "; a council sets one with a local rule file (--local-rule-file)"
         raise NoDataError(
-            f"no floor standard for {year}: there is no national floor after 2018 and no local rule for it{hint}. "
-            f"Years with a rule we can apply to school data: {usable} (the 2008-2015 rules are recorded, but no "
-            "school-level file for those years is shipped)."
+            f"no floor standard for {year}: the national floor ended after {max(national)} and no local rule "
+            f"covers {year}{hint}. Years with a rule that school data can be judged by: {usable}."
         )
     return rules[year]

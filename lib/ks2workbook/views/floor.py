@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..analyses.floor import COVERAGE, NEAR_ATTAINMENT, NEAR_PROGRESS, PROGRESS_SD
+from ..analyses import progress
+from ..analyses.floor import NEAR_ATTAINMENT, NEAR_PROGRESS
 from ..rules.floor import AppliedRule
 
 
@@ -179,8 +180,9 @@ def counts_note(counts: pd.DataFrame, local_rule_file: str | Path | None) -> str
     )
 
 
-def method_notes() -> str:
-    sd = PROGRESS_SD[2018]
+def method_notes(year: int) -> str:
+    sds = {s: progress.spread(year, s) for s in progress.SUBJECTS}
+    coverage = sds["read"][1]
     return (
         "- **Not assessable** means a missing or suppressed figure that could change the verdict, or an unknown "
         "cohort size or school type; such schools are never counted as above the floor. A school whose known "
@@ -190,8 +192,8 @@ def method_notes() -> str:
         "that score is significantly below 0 (upper confidence limit below 0). The DfE publishes the limits; our "
         "national file lacks them, so outside Hampshire and Surrey we derive them as the DfE does: score ± 1.96 × "
         "national pupil-level SD ÷ √(pupils in the measure), with SDs of reading "
-        f"{sd['read_prog']}, writing {sd['writ_prog']} and maths {sd['mat_prog']} (backed out of the published "
-        f"limits in the Hampshire and Surrey files) and pupils = cohort × {COVERAGE}. Against the published limits "
+        f"{sds['read'][0]:.2f}, writing {sds['writ'][0]:.2f} and maths {sds['mat'][0]:.2f} (backed out of the "
+        f"published limits) and pupils = cohort × {coverage:.2f}. Against the published limits "
         "the derived ones agree on 'significantly below 0' for about 99% of schools. In practice the condition "
         "changes no verdict in 2018: with 11 or more pupils the confidence interval is at most about ±3.6 points, "
         "so a score below a -5 or -7 bar is always significantly below 0.\n"
