@@ -1,44 +1,41 @@
-"""Risk of falling below the attainment threshold next year: a logistic model, backtested and explained.
+"""Risk of being below the attainment bar next year: a logistic model, backtested, forecasting with England's
+movement unknown.
 
 The method, in a paragraph an analyst can check
 ------------------------------------------------
-For every school with a KS2 result this year we estimate the probability that **next year** its % of pupils
-meeting the expected standard in reading, writing and maths (RWM) is below the threshold (65% by default,
-the 2016-2018 floor's attainment test). The model is an ordinary **logistic regression** on six features:
-(1) how far this year's result is above the threshold, after allowing for the national movement between the
-two years (``gap``); (2) the same distance in **binomial standard errors for the school's cohort size**
-(``gap_in_se``): 10 points above the line is safe for 90 pupils and not for 12, because one pupil is about
-1 point in the first school and 8 in the second; (3) this year's result against last year's (``prev_move``: a
-school that fell tends to recover part of the fall, one that rose to give part of it back); (4) the average
-KS2 progress score (reading, writing, maths) where published; (5, 6) the school's context from the census,
-% FSM and % EAL. Features are standardised on the fitting years, so a coefficient times the school's
-standardised value is that feature's **contribution** to the log-odds: the largest are the school's reasons.
+For every mainstream school with a KS2 result this year we estimate the probability that **next year** its % of
+pupils meeting the expected standard in reading, writing and maths (RWM) is below the bar (the pack's threshold;
+by default the attainment test of the last national floor, 65%). The model is an ordinary **logistic
+regression** on six features: (1) how far this year's result is above the bar after the national movement
+between the two years (``gap``); (2) the same distance in **binomial standard errors for the school's cohort**
+(``gap_in_se``): 10 points above the line is safe for 90 pupils and not for 12; (3) this year's result against
+last year's (``prev_move``: part of a big move usually reverses); (4) the average KS2 progress score where
+published (the latest within four years: the years without progress scores take 2023's); (5, 6) the school's
+% FSM and % EAL from the census. Features are standardised on the fitting years, so coefficient times the
+school's standardised value is that feature's **contribution** to the log-odds (:func:`drivers`).
 
-National movement: in fitting, next year's national figure is the published one (LAIT, England). In a
-forecast it is not known, so the forecast assumes England's **recent trend** (:func:`national_trend`: the
-median of the published year-on-year changes known at the time, leaving out the first year of the new tests;
-+1 point a year since 2017) unless ``national_change`` is given. This matters: in the backtests one point of
-national movement moves the worst decile's calibration gap by about 1.5-2 points, so the forecast is only as
-calibrated as the national movement is foreseeable. The backtest therefore reports the model three
-ways (0 assumed, the recent trend, the published change) and, for each held-out pair, the range of national
-movements for which it would have been calibrated (:func:`calibration_by_national_change`).
+The cohort is the school's own published number of eligible pupils; where a year's file does not publish it
+(2023-2025), the school's last published cohort; where it has none, pupils on roll divided by the year groups
+its age range holds (a junior school has four, an all-through school 4-16 twelve): only that last one is
+"estimated" (:func:`cohort_estimate`).
 
-Backtest: fitted on earlier pairs of years only, scored on a later pair it never saw (:data:`BACKTESTS`:
-2016->2017 fit, 2017->2018 test; 2017->2018 fit, 2023->2024 test; 2023->2024, alone and pooled with
-2017->2018, fit, 2024->2025 test). Forecasts are fitted on every pair ending by the forecast year, leaving out
-2016->2017 (the first year of the new tests, whose dynamics did not carry over) once a later pair exists.
-For 2023-2025 no cohort size is published, so the cohort is approximated by
-census pupils on roll / 7 (seven year groups, Reception to Year 6); 2024-25 schools are linked by URNs matched
-by name (about 97%); no progress is published for 2024-25, so the latest published progress (2023) stands in.
-Baselines: "same as this year" (probability 1 if below now, else 0) and "within 5 points" (1 if below or
-less than 5 points above the threshold now, else 0).
+England's movement. In fitting, next year's national figure is the published one. A forecast cannot know it,
+so it **averages over England's movements known at the time** (:func:`known_changes`: the published
+year-on-year changes up to the forecast year, leaving out the first year of the new tests, a one-off): each
+school's chance is the mean of its chances under each of those movements, and the LA's count below the bar is
+given with a range (:func:`expected_below`). A single assumed movement can still be given (``national_change``),
+and the report shows what each movement from -1 to +3 points would give.
+
+Backtests are fitted on earlier pairs of years only and scored on a later pair never seen
+(:func:`backtests`): each pair after the first, fitted on the pair before it, and on every earlier pair after
+the first year when there are several. Forecasts are fitted on every pair ending by the forecast year, leaving
+out the first-year pair once a later one exists. Every year and pair comes from the data
+(:mod:`ks2workbook.data.coverage`): a new year of results adds its pair with no code change.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -46,42 +43,35 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from ..core.errors import NoDataError, WorkbookError
-from ..core.world import ENGLAND
-from ..data import areas, tables
+from ..core.world import ENGLAND, FIRST_EXPECTED_STANDARD_YEAR
+from ..data import areas, coverage, tables
+from ..data.cache import cached_on
+from ..rules import floor as floor_rules
+from ..rules.indicators import headline as headline_indicator
+from . import progress
 
-#: Pairs of consecutive published years with school-level RWM attainment we can link by URN.
-PAIRS: tuple[tuple[int, int], ...] = ((2016, 2017), (2017, 2018), (2023, 2024), (2024, 2025))
-#: Backtests: (fit pair, held-out test pair).
 Pair = tuple[int, int]
-#: Backtests: (pairs fitted on, held-out test pair). The first is the one the brief names; the others test
-#: across the COVID gap and on the latest pair with every earlier usable pair pooled.
-BACKTESTS: tuple[tuple[tuple[Pair, ...], Pair], ...] = (
-    (((2016, 2017),), (2017, 2018)),
-    (((2017, 2018),), (2023, 2024)),
-    (((2023, 2024),), (2024, 2025)),
-    (((2017, 2018), (2023, 2024)), (2024, 2025)),
-)
-#: 2016 was the first year of the new KS2 tests (national RWM +8 points to 2017): a model fitted on
-#: 2016->2017 alone over-predicts the risk in 2017->2018 by up to 10 points per decile (see the backtest), so
-#: forecasts leave that pair out whenever a later pair is available.
-FIRST_YEAR_PAIR: Pair = (2016, 2017)
-#: The previous published year with school RWM attainment (2019 has only progress nationally; 2020-22 none).
-PREVIOUS_YEAR: dict[int, int] = {2017: 2016, 2018: 2017, 2024: 2023, 2025: 2024}
-#: Years whose result table holds attainment for (nearly) every school.
-ATTAINMENT_YEARS: tuple[int, ...] = (2016, 2017, 2018, 2023, 2024, 2025)
-DEFAULT_THRESHOLD = 65.0
-#: Seven year groups (Reception to Year 6): pupils on roll / 7 approximates the Year 6 cohort.
-YEAR_GROUPS = 7
 FEATURES: tuple[str, ...] = ("gap", "gap_in_se", "prev_move", "progress", "pct_fsm", "pct_eal")
-#: The floor model adds the worst margin on the 2016-2018 progress tests (reading -5, writing -7, maths -5).
+#: The floor model adds the worst margin on the floor's progress tests.
 FLOOR_FEATURES: tuple[str, ...] = (*FEATURES, "worst_progress_margin")
-FLOOR_PROGRESS_BARS: dict[str, float] = {"read_prog": -5.0, "writ_prog": -7.0, "mat_prog": -5.0}
-#: Pairs whose second year had a national floor standard and published progress.
-FLOOR_PAIRS: tuple[Pair, ...] = ((2016, 2017), (2017, 2018))
+#: The latest progress score a school's risk may use: within this many years (2024 and 2025 take 2023's).
+PROGRESS_MAX_AGE = 4
 #: A calibration decile is judged only when it holds at least this many schools.
-MIN_DECILE_SCHOOLS = 50
+MIN_DECILE_SCHOOLS = 100
+#: The calibration bar: predicted v observed within this many points in every judged decile.
+CALIBRATION_BAR = 5.0
+#: The national movements (points) the calibration sensitivity scans.
+SCANNED_CHANGES: tuple[float, ...] = tuple(float(c) for c in np.arange(-2.0, 8.01, 0.5))
+#: England's movements the scenario table shows (points), beside the recent trend.
+SCENARIO_CHANGES: tuple[float, ...] = (-1.0, 0.0, 1.0, 2.0, 3.0)
+#: Reception to Year 6: the youngest pupils on roll a primary counts are 4 (nursery pupils are left out).
+RECEPTION_AGE = 4
+#: The range given with an expected count: this central share of outcomes (an 80% range).
+RANGE_SHARE = 0.8
+#: Draws of next year behind the range (fixed seed: the same report every run).
+RANGE_DRAWS = 4000
 
-#: Features explained together: the distance to the threshold in points and in binomial standard errors.
+#: Features explained together: the distance to the bar in points and in binomial standard errors.
 REASON_GROUPS: dict[str, tuple[str, ...]] = {
     "position": ("gap", "gap_in_se"),
     "prev_move": ("prev_move",),
@@ -89,19 +79,59 @@ REASON_GROUPS: dict[str, tuple[str, ...]] = {
     "pct_fsm": ("pct_fsm",),
     "pct_eal": ("pct_eal",),
 }
+_TABLES: tuple[str, ...] = ("school_results", "census", "schools", "la_indicators")
 
 
+def default_threshold() -> float:
+    """The bar where a pack sets none: the attainment test of the last national floor (65% RWM)."""
+    return floor_rules.default_threshold()
+
+
+def first_pair() -> Pair:
+    """The first pair of the expected-standard tests (2016->2017): England rose 8 points, a one-off."""
+    return (FIRST_EXPECTED_STANDARD_YEAR, FIRST_EXPECTED_STANDARD_YEAR + 1)
+
+
+def pairs() -> list[Pair]:
+    """Pairs of consecutive years with national school attainment (from the data)."""
+    return coverage.consecutive_pairs("rwm_exp")
+
+
+def pairs_label(fit_pairs) -> str:
+    return " + ".join(f"{a}->{b}" for a, b in fit_pairs)
+
+
+def backtests() -> list[tuple[tuple[Pair, ...], Pair]]:
+    """(pairs fitted on, held-out pair): each pair after the first, fitted on the pair before it; and, where
+    several earlier pairs after the first year exist, on all of them pooled."""
+    held = pairs()
+    out = []
+    for i, test in enumerate(held[1:], start=1):
+        earlier = held[:i]
+        out.append(((earlier[-1],), test))
+        later = tuple(p for p in earlier if p != first_pair())
+        if len(later) > 1:
+            out.append((later, test))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------------
+# England's movement
+# ------------------------------------------------------------------------------------------------------------
+
+
+@cached_on("la_indicators")
 def national_rwm() -> pd.Series:
-    """England's published % meeting the expected standard in RWM by year (LAIT ``KS2RWM_Expected_STD``)."""
+    """England's published % meeting the expected standard in RWM by year (LAIT)."""
     table = tables.load("la_indicators")
-    rows = table[(table["la_code"] == ENGLAND) & (table["indicator"] == "KS2RWM_Expected_STD")]
+    rows = table[(table["la_code"] == ENGLAND) & (table["indicator"] == headline_indicator())]
     return rows.set_index("year")["value"].dropna().sort_index()
 
 
 def national_changes(known_by: int | None = None) -> pd.Series:
     """England's published year-on-year change in RWM (points), indexed by the earlier year of each pair of
-    consecutive published years (2018->2019 is one; 2019->2022 is not: no tests in 2020-21). With ``known_by``
-    only the changes published by then (pairs ending in or before ``known_by``)."""
+    consecutive published years (2019->2022 is not one: no tests in 2020-21). With ``known_by`` only the changes
+    published by then (pairs ending in or before ``known_by``)."""
     nat = national_rwm()
     years = [int(y) for y in nat.index if (y + 1) in nat.index]
     changes = pd.Series({y: float(nat[y + 1] - nat[y]) for y in years}, name="national_change", dtype="float64")
@@ -111,18 +141,32 @@ def national_changes(known_by: int | None = None) -> pd.Series:
     return changes
 
 
+def known_changes(year: int) -> pd.Series:
+    """The movements a forecast from ``year`` averages over: England's changes published by ``year``, leaving
+    out the first year of the new tests (a one-off); none known yet gives "no change" (0)."""
+    known = national_changes(known_by=year).drop(first_pair()[0], errors="ignore")
+    return known if len(known) else pd.Series([0.0], index=pd.Index([year], name="year"), name="national_change")
+
+
 def national_trend(year: int) -> float:
-    """The national movement a forecast from ``year`` assumes: the median of England's year-on-year changes
-    published by ``year``, leaving out 2016->2017 (the first year of the new tests: +8 points, a one-off);
-    0 when none is known (a forecast from 2016 or 2017). The median, not the mean, so that one unusual year
-    does not set the forecast; since 2017 it is +1 point a year."""
-    known = national_changes(known_by=year).drop(FIRST_YEAR_PAIR[0], errors="ignore")
-    return float(known.median()) if len(known) else 0.0
+    """The middle of :func:`known_changes`: their median, so that one unusual year does not set it."""
+    return float(known_changes(year).median())
 
 
-def _resolve_change(year: int, national_change: float | None) -> float:
-    """``national_change`` as given, or the recent trend for ``year`` when it is ``None``."""
-    return national_trend(year) if national_change is None else float(national_change)
+# ------------------------------------------------------------------------------------------------------------
+# Features
+# ------------------------------------------------------------------------------------------------------------
+
+
+def add_gap_features(frame: pd.DataFrame, threshold: float, national_change: float = 0.0) -> pd.DataFrame:
+    """Add ``gap`` (points above the bar after the national change), ``binomial_se`` (points: the standard
+    error of a cohort's % from pupil-level chance alone) and ``gap_in_se`` (gap in those units)."""
+    out = frame.assign(national_change=national_change)
+    out["gap"] = out["rwm_exp"] + national_change - threshold
+    p = out["rwm_exp"].clip(5, 95) / 100
+    out["binomial_se"] = 100 * np.sqrt(p * (1 - p) / out["cohort"])
+    out["gap_in_se"] = out["gap"] / out["binomial_se"]
+    return out
 
 
 def _census_context(census: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -133,120 +177,114 @@ def _census_context(census: pd.DataFrame, year: int) -> pd.DataFrame:
     return frame.drop(columns=["dist", "year"]).set_index("urn")
 
 
-def _latest_progress(results: pd.DataFrame, year: int) -> pd.Series:
-    """Mean of reading, writing and maths progress per URN: this year's, else the latest published in the 4
-    years before (2023 for 2024 and 2025, the years without progress scores)."""
-    cols = ["read_prog", "writ_prog", "mat_prog"]
-    frame = results[(results["year"] <= year) & (results["year"] >= year - 4)].dropna(subset=["urn"])
-    frame = frame.assign(progress=frame[cols].mean(axis=1, skipna=False)).dropna(subset=["progress"])
-    frame = frame.sort_values(["urn", "year"]).drop_duplicates("urn", keep="last")
-    return frame.set_index("urn")["progress"]
+def year_groups(age_low: pd.Series, age_high: pd.Series) -> pd.Series:
+    """Year groups from Reception up that an age range holds: 4-11 -> 7, junior 7-11 -> 4, all-through 4-16 ->
+    12, middle 9-13 -> 4; NaN where the school has no Year 6 (an infant school, 4-7) or no age range."""
+    low = age_low.clip(lower=RECEPTION_AGE)
+    groups = age_high - low
+    has_year6 = (age_low <= 10) & (age_high >= 11)
+    return groups.where(has_year6 & groups.gt(0))
 
 
-def add_gap_features(frame: pd.DataFrame, threshold: float, national_change: float = 0.0) -> pd.DataFrame:
-    """Add ``gap`` (points above the threshold after the national change), ``binomial_se`` (points: the
-    standard error of a cohort's % from pupil-level chance alone) and ``gap_in_se`` (gap in those units)."""
-    out = frame.assign(national_change=national_change)
-    out["gap"] = out["rwm_exp"] + national_change - threshold
-    p = out["rwm_exp"].clip(5, 95) / 100
-    out["binomial_se"] = 100 * np.sqrt(p * (1 - p) / out["cohort"])
-    out["gap_in_se"] = out["gap"] / out["binomial_se"]
-    return out
-
-
-# ------------------------------------------------------------------------------------------------------------
-# Caches. Everything national (features for England, fitted models, backtests) is the same for every LA, and
-# the report pack runs every LA's notebooks in one kernel, so it is computed once per process. A cache is used
-# only for the shipped tables (``results``/``census`` not given) and is keyed on _data_version(), so a
-# rebuilt table is never answered from an old cache; callers always get copies, never the cached objects.
-# ------------------------------------------------------------------------------------------------------------
-
-#: The shipped tables the cached results are computed from.
-_CACHED_TABLES: tuple[str, ...] = ("school_results", "census", "schools", "la_indicators")
-
-
-def _data_version() -> tuple[tuple[str, int], ...]:
-    return tables.tables_version(*_CACHED_TABLES)
-
-
-def clear_caches() -> None:
-    """Forget every cached national computation (they are also keyed on the tables' version)."""
-    cached = (_features_cached, _training_pair_cached, _fit_on_cached, _backtest_cached, _summary_cached)
-    for fn in (*cached, _calibration_scan_cached, _floor_backtest_cached, _floor_model_cached):
-        fn.cache_clear()
+def cohort_estimate(urns: pd.Index, year: int, results: pd.DataFrame, census: pd.DataFrame,
+                    schools: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+    """Each school's KS2 cohort in ``year`` and where it comes from: ``published`` (that year's file), ``last
+    published`` (the school's latest earlier published cohort: 2023-2025 files publish none), or ``estimated``
+    (pupils on roll / the year groups of its age range); NaN for a school with no Year 6 or no census."""
+    now = results[results["year"] == year].dropna(subset=["urn"]).drop_duplicates("urn")
+    published = now.set_index(now["urn"].astype("int64"))["cohort"].reindex(urns)
+    earlier = results[(results["year"] < year) & results["cohort"].notna()].dropna(subset=["urn"])
+    earlier = earlier.sort_values("year").drop_duplicates("urn", keep="last")
+    last = earlier.set_index(earlier["urn"].astype("int64"))[["cohort", "year"]].reindex(urns)
+    info = schools.drop_duplicates("urn").set_index("urn").reindex(urns)
+    groups = year_groups(info["age_low"].astype("float64"), info["age_high"].astype("float64"))
+    # A school no list gives an age range for (opened after the list) but typed as a primary: Reception to Y6.
+    plain = info["age_low"].isna() & info["is_primary"].fillna(False).astype(bool)
+    groups = groups.where(~plain, float(11 - RECEPTION_AGE))
+    pupils = _census_context(census, year)["pupils"].reindex(urns)
+    estimated = (pupils / groups).round(0)
+    cohort = published.fillna(last["cohort"]).fillna(estimated)
+    how = np.select(
+        [published.notna(), last["cohort"].notna(), estimated.notna()],
+        ["published", "last published", "estimated"],
+        default="unknown",
+    )
+    return pd.DataFrame(
+        {"cohort": cohort, "cohort_basis": how, "cohort_year": last["year"].where(published.isna())}, index=urns
+    )
 
 
 def features(
     year: int,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     national_change: float | None = None,
     results: pd.DataFrame | None = None,
     census: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per school (with a URN) with an RWM result in ``year``: the model's features and their inputs.
+    """One row per mainstream school (with a URN) with an RWM result in ``year``: the model's features and inputs.
 
-    ``national_change`` is the national movement in points to the next year; ``None`` takes the published one
-    when it exists (fitting) and 0 otherwise (forecast). With the shipped tables (``results`` and ``census``
-    not given) the national frame is computed once per process and a copy returned.
-    """
+    ``national_change`` is England's movement in points to the next year; ``None`` takes the published one
+    where it exists (fitting) and 0 otherwise. With the shipped tables (``results`` and ``census`` not given)
+    the national frame is computed once per data version."""
+    threshold = default_threshold() if threshold is None else float(threshold)
     if results is None and census is None:
         change = None if national_change is None else float(national_change)
-        return _features_cached(_data_version(), int(year), float(threshold), change).copy()
-    return _features(year, threshold, national_change, results, census)
+        return _features_shipped(int(year), threshold, change)
+    return _features(year, threshold, national_change, results, census, tables.load("schools"))
 
 
-@lru_cache(maxsize=32)
-def _features_cached(version: tuple, year: int, threshold: float, national_change: float | None) -> pd.DataFrame:
-    return _features(year, threshold, national_change, None, None)
+@cached_on(*_TABLES, maxsize=64)
+def _features_shipped(year: int, threshold: float, national_change: float | None) -> pd.DataFrame:
+    return _features(
+        year, threshold, national_change, tables.load("school_results"), tables.load("census"), tables.load("schools")
+    )
 
 
 def _features(
     year: int,
     threshold: float,
     national_change: float | None,
-    results: pd.DataFrame | None,
-    census: pd.DataFrame | None,
+    results: pd.DataFrame,
+    census: pd.DataFrame,
+    schools: pd.DataFrame,
 ) -> pd.DataFrame:
-    results = tables.load("school_results") if results is None else results
-    census = tables.load("census") if census is None else census
     nat = national_rwm()
-    if year not in ATTAINMENT_YEARS:
+    years = coverage.attainment_years()
+    if year not in years:
         raise NoDataError(
-            f"no school-level RWM attainment for {year}: risk can be computed for "
-            f"{', '.join(map(str, ATTAINMENT_YEARS))}"
+            f"no national school-level RWM attainment for {year}: the risk of falling below the bar can be "
+            f"estimated from {coverage.describe(years)}"
         )
     if national_change is None:
-        national_change = float(nat[year + 1] - nat[year]) if (year + 1) in nat.index else 0.0
+        national_change = float(nat[year + 1] - nat[year]) if (year + 1) in nat.index and year in nat.index else 0.0
     now = results[(results["year"] == year)].dropna(subset=["urn", "rwm_exp"])
     now = now[~now["urn"].astype("int64").isin(tables.not_mainstream_urns())]
-    now = now.drop_duplicates("urn").set_index("urn")
+    now = now.drop_duplicates("urn").set_index(now["urn"].astype("int64").rename("urn"))
     out = pd.DataFrame(index=now.index)
-    out["la_code"] = now["la_code"]
+    out["la_code"] = now["la_code_now"]
     out["school_name"] = now["school_name"]
     out["rwm_exp"] = now["rwm_exp"]
     context = _census_context(census, year).reindex(out.index)
-    cohort = now["cohort"]
-    proxy = context["pupils"] / YEAR_GROUPS
-    out["cohort"] = cohort.fillna(proxy).round(0)
-    out["cohort_is_proxy"] = cohort.isna() & proxy.notna()
+    cohort = cohort_estimate(out.index, year, results, census, schools)
+    out = out.join(cohort)
     out["cohort"] = out["cohort"].fillna(out["cohort"].median()).clip(lower=5)
     out = add_gap_features(out, threshold, national_change)
-    prev_year = PREVIOUS_YEAR.get(year)
+    prev_year = coverage.previous_year(year)
     out["rwm_prev"] = np.nan
-    if prev_year is not None:
+    if prev_year is not None and prev_year == year - 1:
         prev = results[results["year"] == prev_year].dropna(subset=["urn", "rwm_exp"]).drop_duplicates("urn")
-        out["rwm_prev"] = prev.set_index("urn")["rwm_exp"].reindex(out.index)
-        shift = float(nat[year] - nat[prev_year])
-        out["prev_move"] = (out["rwm_exp"] - (out["rwm_prev"] + shift)).fillna(0.0)
+        out["rwm_prev"] = prev.set_index(prev["urn"].astype("int64"))["rwm_exp"].reindex(out.index)
+        shift = float(nat.get(year, np.nan) - nat.get(prev_year, np.nan))
+        out["prev_move"] = (out["rwm_exp"] - (out["rwm_prev"] + (0.0 if np.isnan(shift) else shift))).fillna(0.0)
     else:
         out["prev_move"] = 0.0
-    out["progress"] = _latest_progress(results, year).reindex(out.index)
+    latest = progress.latest_scores(results, year, PROGRESS_MAX_AGE, require_all=True)
+    out["progress"] = latest["mean"].reindex(out.index)
     out["pct_fsm"] = context["pct_fsm"]
     out["pct_eal"] = context["pct_eal"]
-    margins = [now[col] - bar for col, bar in FLOOR_PROGRESS_BARS.items()]
+    margins = [now[col] - bar for col, bar in floor_rules.progress_bars().items() if col in now]
     out["worst_progress_margin"] = pd.concat(margins, axis=1).min(axis=1, skipna=False)
     out["below_now"] = out["rwm_exp"] < threshold
-    out.index = out.index.astype("int64")
     return out
 
 
@@ -262,20 +300,18 @@ def _fill(frame: pd.DataFrame, cols: tuple[str, ...] | list[str] = FEATURES) -> 
 
 
 def training_pair(
-    start: int,
-    threshold: float = DEFAULT_THRESHOLD,
-    results: pd.DataFrame | None = None,
-    census: pd.DataFrame | None = None,
+    start: int, threshold: float | None = None, results: pd.DataFrame | None = None, census: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Features in ``start`` (with the published national change) and the outcome ``below_next`` in start+1,
-    for schools linked by URN in both years (cached, as a copy, for the shipped tables)."""
+    for schools linked by URN in both years."""
+    threshold = default_threshold() if threshold is None else float(threshold)
     if results is None and census is None:
-        return _training_pair_cached(_data_version(), int(start), float(threshold)).copy()
+        return _training_pair_shipped(int(start), threshold)
     return _training_pair(start, threshold, results, census)
 
 
-@lru_cache(maxsize=32)
-def _training_pair_cached(version: tuple, start: int, threshold: float) -> pd.DataFrame:
+@cached_on(*_TABLES, maxsize=64)
+def _training_pair_shipped(start: int, threshold: float) -> pd.DataFrame:
     return _training_pair(start, threshold, None, None)
 
 
@@ -285,12 +321,16 @@ def _training_pair(
     frame = features(start, threshold, None, results, census)
     results = tables.load("school_results") if results is None else results
     nxt = results[results["year"] == start + 1].dropna(subset=["urn", "rwm_exp"]).drop_duplicates("urn")
-    nxt = nxt.set_index("urn")["rwm_exp"]
-    nxt.index = nxt.index.astype("int64")
+    nxt = nxt.set_index(nxt["urn"].astype("int64"))["rwm_exp"]
     frame["rwm_next"] = nxt.reindex(frame.index)
     frame = frame.dropna(subset=["rwm_next"])
     frame["below_next"] = frame["rwm_next"] < threshold
     return frame
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The model
+# ------------------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -319,26 +359,25 @@ class RiskModel:
         return pd.Series(1 / (1 + np.exp(-logit)), index=frame.index, name="p_below")
 
     def coefficients(self) -> pd.DataFrame:
-        """The fitted coefficients per standard deviation of each feature (for the notebook and README)."""
+        """The fitted coefficients per standard deviation of each feature."""
         return pd.DataFrame(
-            {
-                "feature": self.used,
-                "coef_per_sd": self.coef.values,
-                "sd": self.scale.values,
-                "mean": self.mean.values,
-            }
+            {"feature": self.used, "coef_per_sd": self.coef.values, "sd": self.scale.values, "mean": self.mean.values}
         )
 
 
 def fit(
     train: pd.DataFrame,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     fit_pairs: tuple[Pair, ...] = (),
     feature_names: tuple[str, ...] = FEATURES,
 ) -> RiskModel:
     """Fit the logistic model on a frame with ``feature_names`` and ``below_next`` (True/False)."""
+    threshold = default_threshold() if threshold is None else float(threshold)
     if train["below_next"].nunique() < 2:
-        raise WorkbookError("cannot fit the risk model: every school in the fitting years has the same outcome")
+        raise WorkbookError(
+            f"the risk model cannot be fitted for a bar of {threshold:g}%: every school in the fitting years is on "
+            "the same side of it; choose a bar between the lowest and highest school results"
+        )
     x = _fill(train, feature_names)
     scale = x.std()
     used = [c for c in feature_names if scale[c] > 1e-9]
@@ -359,8 +398,34 @@ def fit(
     )
 
 
-def baselines(frame: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD, margin: float = 5.0) -> pd.DataFrame:
+@cached_on(*_TABLES, maxsize=32)
+def fit_on(fit_pairs: tuple[Pair, ...], threshold: float | None = None) -> RiskModel:
+    """Fit on the pooled school rows of ``fit_pairs`` (fitted once per data version)."""
+    threshold = default_threshold() if threshold is None else float(threshold)
+    train = pd.concat([training_pair(a, threshold) for a, _ in fit_pairs])
+    return fit(train, threshold, tuple(fit_pairs))
+
+
+def model_for(year: int, threshold: float | None = None) -> RiskModel:
+    """The model a forecast from ``year`` uses: fitted on every pair ending by ``year`` (outcomes known by
+    then), leaving out the first-year pair when a later pair exists; from the first year itself (no earlier
+    pair) on that pair, which includes the year (noted)."""
+    held = pairs()
+    earlier = [p for p in held if p[1] <= year]
+    if len(earlier) > 1:
+        earlier = [p for p in earlier if p != first_pair()]
+    fit_pairs = tuple(earlier) if earlier else tuple(held[:1])
+    if not fit_pairs:
+        raise NoDataError("no pair of consecutive years with school results to fit the risk model on")
+    model = fit_on(fit_pairs, threshold)
+    if not earlier:
+        model.notes.append(f"no earlier pair of years: fitted on {pairs_label(fit_pairs)}, which includes {year}")
+    return model
+
+
+def baselines(frame: pd.DataFrame, threshold: float | None = None, margin: float = 5.0) -> pd.DataFrame:
     """The two judgement rules as 0/1 probabilities: below now; below or less than ``margin`` points above."""
+    threshold = default_threshold() if threshold is None else float(threshold)
     return pd.DataFrame(
         {
             "same_as_this_year": (frame["rwm_exp"] < threshold).astype(float),
@@ -384,32 +449,45 @@ def calibration_table(p: pd.Series, outcome: pd.Series, bins: int = 10) -> pd.Da
 
 
 def worst_decile_gap(calibration: pd.DataFrame) -> float:
-    """The largest gap, in points, between predicted and observed among the judged deciles of a
-    :func:`calibration_table`: the figure the calibration bar is set on."""
-    return float(calibration.loc[calibration["judged"], "difference"].abs().max())
+    """The largest gap, in points, between predicted and observed among the judged deciles."""
+    judged = calibration.loc[calibration["judged"], "difference"]
+    return float(judged.abs().max()) if len(judged) else np.nan
 
 
 def _scores(p: pd.Series, y: pd.Series) -> dict[str, float]:
-    return {"brier": float(brier_score_loss(y, p)), "auc": float(roc_auc_score(y, p))}
+    auc = float(roc_auc_score(y, p)) if y.nunique() == 2 else np.nan
+    return {"brier": float(brier_score_loss(y, p)), "auc": auc}
 
 
-def pairs_label(pairs: tuple[Pair, ...]) -> str:
-    return " + ".join(f"{a}->{b}" for a, b in pairs)
+# ------------------------------------------------------------------------------------------------------------
+# Forecasts that carry England's unknown movement
+# ------------------------------------------------------------------------------------------------------------
 
 
-def _pairs_key(pairs) -> tuple[Pair, ...]:
-    return tuple((int(a), int(b)) for a, b in pairs)
+def chance_below(model: RiskModel, base: pd.DataFrame, changes: pd.Series | list[float]) -> pd.Series:
+    """Each school's chance of being below the bar next year, averaged over the national movements
+    ``changes`` (equal weight each): the forecast when England's movement is unknown. ``base`` are features
+    computed with no national change."""
+    values = [float(c) for c in changes]
+    probs = [model.predict(add_gap_features(base, model.threshold, c)) for c in values]
+    return pd.concat(probs, axis=1).mean(axis=1).rename("p_below")
 
 
-def fit_on(pairs: tuple[Pair, ...], threshold: float = DEFAULT_THRESHOLD) -> RiskModel:
-    """Fit on the pooled school rows of ``pairs`` (fitted once per process; a copy is returned)."""
-    return copy.deepcopy(_fit_on_cached(_data_version(), _pairs_key(pairs), float(threshold)))
+def count_range(model: RiskModel, base: pd.DataFrame, changes, share: float = RANGE_SHARE) -> tuple[float, float]:
+    """The central ``share`` of the number of schools below the bar next year, drawn from the model: England's
+    movement is one of ``changes`` (equal chance), then each school is below or not with its chance under it."""
+    rng = np.random.default_rng(2026)
+    values = [float(c) for c in changes]
+    probs = np.vstack([model.predict(add_gap_features(base, model.threshold, c)).to_numpy() for c in values])
+    which = rng.integers(0, len(values), RANGE_DRAWS)
+    counts = (rng.random((RANGE_DRAWS, probs.shape[1])) < probs[which]).sum(axis=1)
+    tail = (1 - share) / 2
+    return float(np.quantile(counts, tail)), float(np.quantile(counts, 1 - tail))
 
 
-@lru_cache(maxsize=32)
-def _fit_on_cached(version: tuple, pairs: tuple[Pair, ...], threshold: float) -> RiskModel:
-    train = pd.concat([training_pair(a, threshold) for a, _ in pairs])
-    return fit(train, threshold, pairs)
+# ------------------------------------------------------------------------------------------------------------
+# Backtests
+# ------------------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -420,74 +498,55 @@ class Backtest:
     scores: pd.DataFrame  # method, brier, auc
     calibration: pd.DataFrame
     model: RiskModel
+    predicted: pd.Series  # per URN, the model's chance as forecast
+    observed: pd.Series  # per URN, below the bar in the test year
 
     @property
     def max_decile_error(self) -> float:
         return worst_decile_gap(self.calibration)
 
 
+@cached_on(*_TABLES, maxsize=96)
 def backtest(
-    fit_pairs: tuple[Pair, ...],
-    test_pair: Pair,
-    threshold: float = DEFAULT_THRESHOLD,
-    national_change: float | None = 0.0,
+    fit_pairs: tuple[Pair, ...], test_pair: Pair, threshold: float | None = None, national_change: object = 0.0
 ) -> Backtest:
     """Fit on ``fit_pairs`` only, score on ``test_pair``.
 
-    ``national_change`` is what the forecast assumes about England's movement to the test year: 0 (the
-    default, what a council knows at the time) or ``None`` for the published movement (the school-level
-    model judged on its own, given the national figure). Computed once per process; a copy is returned."""
+    ``national_change`` is what the forecast assumes about England's movement to the test year: a number, ``None``
+    for the published movement (the school-level model judged on its own, given the national figure), or
+    ``"known"`` for the average over the movements known at the time (:func:`known_changes`), the way the
+    workbook forecasts."""
+    fit_pairs = tuple((int(a), int(b)) for a, b in fit_pairs)
     if any(b > test_pair[0] for _, b in fit_pairs):
-        raise WorkbookError(f"backtest must fit on earlier years than {pairs_label((test_pair,))}")
-    change = None if national_change is None else float(national_change)
-    key = (_pairs_key(fit_pairs), _pairs_key((test_pair,))[0])
-    return copy.deepcopy(_backtest_cached(_data_version(), *key, float(threshold), change))
-
-
-@lru_cache(maxsize=64)
-def _backtest_cached(
-    version: tuple, fit_pairs: tuple[Pair, ...], test_pair: Pair, threshold: float, national_change: float | None
-) -> Backtest:
+        raise WorkbookError(f"a backtest must fit on earlier years than {pairs_label((test_pair,))}")
+    threshold = default_threshold() if threshold is None else float(threshold)
     model = fit_on(fit_pairs, threshold)
-    test = features(test_pair[0], threshold, national_change)
     truth = training_pair(test_pair[0], threshold)["below_next"]
-    test = test.loc[truth.index]
-    p = model.predict(test)
+    if national_change == "known":
+        base = features(test_pair[0], threshold, 0.0).loc[truth.index]
+        p = chance_below(model, base, known_changes(test_pair[0]))
+        test = base
+    else:
+        change = None if national_change is None else float(national_change)
+        test = features(test_pair[0], threshold, change).loc[truth.index]
+        p = model.predict(test)
     rows = [{"method": "model", **_scores(p, truth)}]
     for name, col in baselines(test, threshold).items():
         rows.append({"method": name, **_scores(col, truth)})
-    return Backtest(tuple(fit_pairs), test_pair, len(test), pd.DataFrame(rows), calibration_table(p, truth), model)
+    return Backtest(fit_pairs, test_pair, len(test), pd.DataFrame(rows), calibration_table(p, truth), model, p, truth)
 
 
-#: The calibration bar of the risk issue: predicted v observed within this many points in every judged decile.
-CALIBRATION_BAR = 5.0
-#: The national movements (points) the calibration sensitivity scans.
-SCANNED_CHANGES: tuple[float, ...] = tuple(float(c) for c in np.arange(-2.0, 8.01, 0.5))
-
-
+@cached_on(*_TABLES, maxsize=32)
 def calibration_by_national_change(
     fit_pairs: tuple[Pair, ...],
     test_pair: Pair,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     changes: tuple[float, ...] = SCANNED_CHANGES,
 ) -> pd.DataFrame:
-    """The backtest repeated for each assumed national movement: worst judged decile gap and Brier score.
-
-    Why: the school-level model cannot know how England will move, and each point of movement shifts every
-    school's distance to the threshold. This table shows the range of movements for which the forecast would
-    have met the calibration bar, so a reader can judge a forecast by how foreseeable the movement was.
-    Columns: ``national_change``, ``max_decile_error_pts``, ``brier``, ``calibrated`` (within the bar).
-    Computed once per process (the same for every LA); a copy is returned.
-    """
-    key = (_pairs_key(fit_pairs), _pairs_key((test_pair,))[0], float(threshold), tuple(map(float, changes)))
-    return _calibration_scan_cached(_data_version(), *key).copy()
-
-
-@lru_cache(maxsize=32)
-def _calibration_scan_cached(
-    version: tuple, fit_pairs: tuple[Pair, ...], test_pair: Pair, threshold: float, changes: tuple[float, ...]
-) -> pd.DataFrame:
-    model = fit_on(fit_pairs, threshold)
+    """The backtest repeated for each assumed national movement: worst judged decile gap and Brier score, and
+    whether it meets the bar (the range of movements for which the forecast would have been calibrated)."""
+    threshold = default_threshold() if threshold is None else float(threshold)
+    model = fit_on(tuple(fit_pairs), threshold)
     truth = training_pair(test_pair[0], threshold)["below_next"]
     base = features(test_pair[0], threshold, 0.0).loc[truth.index]
     rows = []
@@ -514,25 +573,21 @@ def ranges_label(values: pd.Series | list[float], step: float = 0.5) -> str:
     return ", ".join(f"{r[0]:+.1f}" if len(r) == 1 else f"{r[0]:+.1f} to {r[-1]:+.1f}" for r in runs)
 
 
-def backtest_summary(threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
-    """Every backtest of :data:`BACKTESTS` in one table: Brier, AUC per method and the worst judged decile,
-    the model three ways (national movement assumed 0, the recent trend, the published one) and the national
-    movements for which it meets the calibration bar (``calibrated_if_change``, scanned over
-    :data:`SCANNED_CHANGES`). Computed once per process (the same for every LA); a copy is returned."""
-    return _summary_cached(_data_version(), float(threshold)).copy()
-
-
-@lru_cache(maxsize=8)
-def _summary_cached(version: tuple, threshold: float) -> pd.DataFrame:
+@cached_on(*_TABLES, maxsize=8)
+def backtest_summary(threshold: float | None = None) -> pd.DataFrame:
+    """Every backtest in one table: Brier, AUC per method and the worst judged decile, the model three ways
+    (averaging over the movements known at the time, as the workbook forecasts; the recent trend alone; the
+    published movement), and the movements for which it meets the bar (``calibrated_if_change``)."""
+    threshold = default_threshold() if threshold is None else float(threshold)
     rows = []
     published_changes = national_changes()
-    for fit_pairs, test_pair in BACKTESTS:
-        published = float(published_changes[test_pair[0]])
+    for fit_pairs, test_pair in backtests():
+        published = float(published_changes.get(test_pair[0], np.nan))
         trend = national_trend(test_pair[0])
         scan = calibration_by_national_change(fit_pairs, test_pair, threshold)
         window = ranges_label(scan.loc[scan["calibrated"], "national_change"])
         assumptions = (
-            (0.0, "assumed 0"),
+            ("known", "movements known at the time"),
             (trend, f"recent trend ({trend:+.0f})"),
             (None, f"published ({published:+.0f})"),
         )
@@ -541,11 +596,12 @@ def _summary_cached(version: tuple, threshold: float) -> pd.DataFrame:
             for rec in bt.scores.to_dict("records"):
                 is_model = rec["method"] == "model"
                 if not is_model and assumed is not None:
-                    continue  # the baselines do not use the national change: listed once
+                    continue  # the baselines do not use the national movement: listed once
                 rows.append(
                     {
                         "fit": pairs_label(fit_pairs),
                         "test": pairs_label((test_pair,)),
+                        "judged": test_pair != backtests()[0][1],
                         "national_change": label if is_model else "n/a",
                         "schools": bt.n_test,
                         **rec,
@@ -556,235 +612,93 @@ def _summary_cached(version: tuple, threshold: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def floor_training_pair(start: int) -> pd.DataFrame:
-    """Features in ``start`` and ``below_next`` = below the national floor standard in start+1 (floor.py's
-    verdict), for schools the floor could judge (above or below) in start+1."""
-    from . import floor  # floor imports nothing from here; imported late to keep this module light
-
-    if (start, start + 1) not in FLOOR_PAIRS:
-        raise NoDataError(
-            f"no floor standard with progress for {start + 1}: the floor risk covers "
-            f"{', '.join(pairs_label(((a, b),)) for a, b in FLOOR_PAIRS)}"
-        )
-    frame = features(start, DEFAULT_THRESHOLD, None)
-    verdict = floor.school_floor(start + 1).dropna(subset=["urn"]).drop_duplicates("urn")
-    status = verdict.set_index(verdict["urn"].astype("int64"))["status"].reindex(frame.index)
-    frame = frame[status.isin(["below floor", "above floor"])]
-    return frame.assign(below_next=status.loc[frame.index] == "below floor")
-
-
-def floor_backtest() -> Backtest:
-    """Below the floor next year: fitted on 2016->2017, scored on 2017->2018 (2018's rule added the
-    significance test: the model cannot know that). Baselines: below the floor now; "near": attainment below
-    70% and a progress score failing its bar now. Computed once per process; a copy is returned."""
-    return copy.deepcopy(_floor_backtest_cached(_data_version()))
+@cached_on(*_TABLES, maxsize=8)
+def pooled_forecast_calibration(threshold: float | None = None) -> pd.DataFrame:
+    """The forecasts as the workbook makes them (averaging over the movements known at the time), for every held
+    out pair after the first, pooled: the calibration table the forecast bar is judged on. Each pair is forecast
+    by the model a forecast from its first year would use (:func:`model_for`)."""
+    threshold = default_threshold() if threshold is None else float(threshold)
+    predicted, observed = [], []
+    for test in pairs()[1:]:
+        if test == pairs()[1] and len(pairs()) > 2:
+            continue  # 2017->2018 can only be forecast by the first-year model: reported, not judged
+        model = model_for(test[0], threshold)
+        truth = training_pair(test[0], threshold)["below_next"]
+        base = features(test[0], threshold, 0.0).loc[truth.index]
+        predicted.append(chance_below(model, base, known_changes(test[0])))
+        observed.append(truth)
+    return calibration_table(pd.concat(predicted, ignore_index=True), pd.concat(observed, ignore_index=True))
 
 
-def _floor_model() -> RiskModel:
-    """The floor model, fitted on 2016->2017 (once per process; a copy)."""
-    return copy.deepcopy(_floor_model_cached(_data_version()))
+# ------------------------------------------------------------------------------------------------------------
+# An LA's forecast
+# ------------------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _floor_model_cached(version: tuple) -> RiskModel:
-    return fit(floor_training_pair(2016), DEFAULT_THRESHOLD, ((2016, 2017),), FLOOR_FEATURES)
-
-
-@lru_cache(maxsize=4)
-def _floor_backtest_cached(version: tuple) -> Backtest:
-    from . import floor
-
-    model = _floor_model()
-    test = floor_training_pair(2017)
-    truth = test["below_next"]
-    p = model.predict(test)
-    now = floor.school_floor(2017).dropna(subset=["urn"]).drop_duplicates("urn")
-    now_below = now.set_index(now["urn"].astype("int64"))["status"].reindex(test.index) == "below floor"
-    near = (test["rwm_exp"] < DEFAULT_THRESHOLD + 5) & (test["worst_progress_margin"] < 0)
-    rows = [
-        {"method": "model", **_scores(p, truth)},
-        {"method": "same_as_this_year", **_scores(now_below.astype(float), truth)},
-        {"method": "near_the_floor", **_scores(near.astype(float), truth)},
-    ]
-    return Backtest(((2016, 2017),), (2017, 2018), len(test), pd.DataFrame(rows), calibration_table(p, truth), model)
-
-
-def floor_risk(la_code: int | str, year: int) -> pd.Series:
-    """Per URN of the LA, the chance of being below the national floor in ``year + 1`` (only 2016 and 2017:
-    the last national floor was 2018). Fitted on 2016->2017 (for 2016 that pair includes the year, noted)."""
+def _la_features(la_code: int | str, year: int, threshold: float) -> pd.DataFrame:
+    """The model's features (no national change) for the LA's schools with a result in ``year``."""
     area = areas.require_la(la_code)
-    if year not in (2016, 2017):
-        raise NoDataError(
-            f"no chance of being below the floor from {year}: the national floor (with progress) ended in 2018, "
-            "so it is computed for 2016 and 2017 only"
-        )
-    model = _floor_model()
-    frame = features(year, DEFAULT_THRESHOLD, 0.0)
-    frame = frame[frame["la_code"] == area.code]
-    return model.predict(frame).rename("p_below_floor_next")
-
-
-def model_for(year: int, threshold: float = DEFAULT_THRESHOLD) -> RiskModel:
-    """The model used to forecast from ``year``: fitted on every pair ending by ``year`` (only outcomes known
-    by then), leaving out :data:`FIRST_YEAR_PAIR` when a later pair exists; for 2016 (no earlier pair) on
-    2016->2017, which includes 2016 itself (noted)."""
-    earlier = [p for p in PAIRS if p[1] <= year]
-    if len(earlier) > 1:
-        earlier = [p for p in earlier if p != FIRST_YEAR_PAIR]
-    pairs = tuple(earlier) if earlier else (PAIRS[0],)
-    model = fit_on(pairs, threshold)
-    if not earlier:
-        model.notes.append(f"no earlier pair of years: fitted on {pairs_label(pairs)}, which includes {year}")
-    return model
-
-
-def _reason(group: str, row: pd.Series, model: RiskModel) -> str:
-    """One driver of a school's risk in words a School Improvement Partner can use."""
-    thr = model.threshold
-    if group == "position":
-        gap = row["rwm_exp"] - thr
-        pts = f"{abs(gap):.0f} point{'' if round(abs(gap)) == 1 else 's'}"
-        side = f"{pts} below" if gap < 0 else f"{pts} above"
-        text = f"{row['rwm_exp']:.0f}% this year, {side} the {thr:.0f}% threshold"
-        proxy = ", estimated from pupils on roll" if row["cohort_is_proxy"] else ""
-        if row["cohort"] < 30:
-            text += (
-                f"; a small cohort ({row['cohort']:.0f} pupils{proxy}): each pupil is "
-                f"{100 / row['cohort']:.0f} points, so results swing"
-            )
-        elif gap < 0 and row["gap_in_se"] < -2:
-            text += f" with {row['cohort']:.0f} pupils{proxy}: too large a gap to be chance"
-        elif gap < 0:
-            text += f" with {row['cohort']:.0f} pupils{proxy}: chance alone could lift it over"
-        return text
-    if group == "prev_move":
-        moved = "rose" if row["prev_move"] > 0 else "fell"
-        return f"result {moved} from {row['rwm_prev']:.0f}% last year: part of such a change usually reverses"
-    if group == "progress":
-        if pd.isna(row["progress"]):
-            return "no published progress score (counted as average)"
-        word = "below" if row["progress"] < 0 else "above"
-        return f"progress {word} average ({row['progress']:+.1f}, mean of reading, writing and maths)"
-    if group == "pct_fsm":
-        avg = model.mean.get("pct_fsm", np.nan)
-        return f"{row['pct_fsm']:.0f}% of pupils eligible for free school meals (average school {avg:.0f}%)"
-    avg = model.mean.get("pct_eal", np.nan)
-    return f"{row['pct_eal']:.0f}% of pupils with English as an additional language (average {avg:.0f}%)"
-
-
-def explain(model: RiskModel, frame: pd.DataFrame, top: int = 3) -> pd.Series:
-    """The ``top`` drivers that raise each school's risk most (largest positive contributions), in words.
-
-    A school whose every driver lowers its risk gets the one that lowers it most ("keeps the risk low").
-    """
-    contrib = model.contributions(frame)
-    grouped = pd.DataFrame(
-        {g: contrib[[f for f in feats if f in contrib.columns]].sum(axis=1) for g, feats in REASON_GROUPS.items()}
-    )
-    reasons = []
-    for urn, row in grouped.iterrows():
-        ordered = row.sort_values(ascending=False)
-        raising = [g for g, v in ordered.items() if v > 0.05][:top]
-        if raising:
-            text = "; ".join(_reason(g, frame.loc[urn], model) for g in raising)
-        else:
-            text = _reason(row.idxmin(), frame.loc[urn], model) + " (keeps the risk low)"
-        reasons.append(text[0].upper() + text[1:])
-    return pd.Series(reasons, index=grouped.index, name="reasons")
-
-
-def _la_features(la_code: int | str, year: int, threshold: float, national_change: float) -> pd.DataFrame:
-    """The model's features for the LA's schools with a result in ``year`` (a clear error if there are none)."""
-    area = areas.require_la(la_code)
-    frame = features(year, threshold, national_change)
+    frame = features(year, threshold, 0.0)
     frame = frame[frame["la_code"] == area.code]
     if frame.empty:
-        years = sorted(tables.load("school_results").query("la_code == @area.code")["year"].unique())
-        raise NoDataError(f"no school RWM results for {area.label} in {year}; years with results: {years}")
+        raise NoDataError(
+            f"no school RWM results for {area.label} in {year}; years with them: "
+            f"{coverage.describe(coverage.la_years(area.code))}"
+        )
     return frame
 
 
-def school_risk(
-    la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD, national_change: float | None = None
-) -> pd.DataFrame:
-    """For every school in the LA with an RWM result in ``year``: probability of being below ``threshold`` in
-    ``year + 1``, with its reasons, ordered by probability (highest first). ``national_change`` is England's
-    assumed movement to next year in points; ``None`` (the default) takes the recent trend."""
-    model = model_for(year, threshold)
-    frame = _la_features(la_code, year, threshold, _resolve_change(year, national_change))
-    out = frame.assign(p_below_next=model.predict(frame), reasons=explain(model, frame))
-    out = out.reset_index(names="urn").sort_values(["p_below_next", "urn"], ascending=[False, True])
-    cols = [
-        "urn",
-        "school_name",
-        "rwm_exp",
-        "rwm_prev",
-        "cohort",
-        "cohort_is_proxy",
-        "progress",
-        "pct_fsm",
-        "pct_eal",
-        "below_now",
-        "p_below_next",
-        "reasons",
-    ]
-    return out.loc[:, cols].reset_index(drop=True)
-
-
-def unlinked(la_code: int | str, year: int) -> pd.DataFrame:
-    """The LA's schools with a result in ``year`` but no URN (2024-25 names not matched): not scored, listed."""
-    area = areas.require_la(la_code)
-    results = tables.load("school_results")
-    rows = results[(results["year"] == year) & (results["la_code"] == area.code) & results["urn"].isna()]
-    rows = rows.dropna(subset=["rwm_exp"])
-    return rows.loc[:, ["school_name", "rwm_exp"]].sort_values("school_name").reset_index(drop=True)
-
-
-def export_frame(
-    la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD, national_change: float | None = None
-) -> pd.DataFrame:
-    """The table behind ``ks2workbook export risk``: the at-risk list with probabilities in % and reasons."""
-    frame = school_risk(la_code, year, threshold, national_change)
-    frame = frame.assign(p_below_next=(frame["p_below_next"] * 100).round(1)).round(
-        {"progress": 1, "pct_fsm": 1, "pct_eal": 1}
+def drivers(model: RiskModel, frame: pd.DataFrame) -> pd.DataFrame:
+    """Per school and reason group (:data:`REASON_GROUPS`), the contribution to the log-odds: positive raises the
+    chance of being below the bar, negative lowers it (the views word them)."""
+    contrib = model.contributions(frame)
+    return pd.DataFrame(
+        {g: contrib[[f for f in feats if f in contrib.columns]].sum(axis=1) for g, feats in REASON_GROUPS.items()}
     )
-    return frame.rename(columns={"p_below_next": f"pct_chance_below_{threshold:g}_in_{year + 1}"})
 
 
-def headline(
-    la_code: int | str, year: int, threshold: float = DEFAULT_THRESHOLD, national_change: float | None = None
-) -> dict[str, float]:
-    """Headline figures for a cabinet summary: schools, below now, expected below next year, at risk, and the
-    national movement assumed (``national_change``, points; the recent trend unless given)."""
-    change = _resolve_change(year, national_change)
-    frame = school_risk(la_code, year, threshold, change)
-    return {
-        "schools": int(len(frame)),
-        "below_threshold_now": int(frame["below_now"].sum()),
-        "expected_below_next_year": float(frame["p_below_next"].sum()),
-        "at_risk_50pct": int((frame["p_below_next"] >= 0.5).sum()),
-        "above_now_at_risk_30pct": int(((~frame["below_now"]) & (frame["p_below_next"] >= 0.3)).sum()),
-        "national_change": change,
-    }
+def school_risk(
+    la_code: int | str, year: int, threshold: float | None = None, national_change: float | None = None
+) -> pd.DataFrame:
+    """For every school in the LA with an RWM result in ``year``: the chance of being below ``threshold`` in
+    ``year + 1`` (averaged over England's known movements, or under ``national_change`` when given), ordered
+    most likely first, with the inputs and the drivers (``drive_<group>``) the views explain."""
+    threshold = default_threshold() if threshold is None else float(threshold)
+    model = model_for(year, threshold)
+    base = _la_features(la_code, year, threshold)
+    changes = known_changes(year) if national_change is None else [float(national_change)]
+    p = chance_below(model, base, changes)
+    shown = add_gap_features(base, threshold, national_trend(year) if national_change is None else national_change)
+    reasons = drivers(model, shown).add_prefix("drive_")
+    out = shown.assign(p_below_next=p).join(reasons)
+    out = out.reset_index(names="urn").sort_values(["p_below_next", "urn"], ascending=[False, True])
+    keep = ["urn", "school_name", "rwm_exp", "rwm_prev", "cohort", "cohort_basis", "cohort_year", "progress",
+            "pct_fsm", "pct_eal", "gap", "gap_in_se", "prev_move", "below_now", "p_below_next",
+            *reasons.columns]  # fmt: skip
+    return out.loc[:, keep].reset_index(drop=True)
+
+
+def expected_below(la_code: int | str, year: int, threshold: float | None = None) -> dict[str, float]:
+    """The LA's expected number of schools below the bar next year, and the 80% range around it (England's
+    movement and each school's chance both uncertain)."""
+    threshold = default_threshold() if threshold is None else float(threshold)
+    model = model_for(year, threshold)
+    base = _la_features(la_code, year, threshold)
+    changes = known_changes(year)
+    low, high = count_range(model, base, changes)
+    return {"expected": float(chance_below(model, base, changes).sum()), "low": low, "high": high}
 
 
 def national_scenarios(
-    la_code: int | str,
-    year: int,
-    threshold: float = DEFAULT_THRESHOLD,
-    changes: tuple[float, ...] | None = None,
+    la_code: int | str, year: int, threshold: float | None = None, changes: tuple[float, ...] | None = None
 ) -> pd.DataFrame:
-    """What the forecast says if England moves by each of ``changes`` points (default: -1, 0, the recent
-    trend, +1, +2, +3): the LA's expected number of schools below ``threshold`` next year, schools with a 50%
-    or greater chance, and England's expected share of schools below.
-
-    Why: the national movement is the one input nobody knows in advance and the forecast is sensitive to it
-    (see :func:`calibration_by_national_change`), so a cabinet paper should show the range, not one number.
-    """
+    """What the forecast says if England moves by each of ``changes`` points (default: -1 to +3 and the recent
+    trend): the LA's expected number of schools below the bar next year and England's expected share below."""
+    threshold = default_threshold() if threshold is None else float(threshold)
     model = model_for(year, threshold)
     trend = national_trend(year)
-    changes = tuple(sorted({-1.0, 0.0, trend, 1.0, 2.0, 3.0})) if changes is None else tuple(map(float, changes))
-    local = _la_features(la_code, year, threshold, 0.0)
+    changes = tuple(sorted({*SCENARIO_CHANGES, trend})) if changes is None else tuple(map(float, changes))
+    local = _la_features(la_code, year, threshold)
     england = features(year, threshold, 0.0)
     rows = []
     for change in changes:
@@ -795,8 +709,90 @@ def national_scenarios(
                 "national_change": change,
                 "is_trend": change == trend,
                 "expected_below_next_year": float(p.sum()),
-                "at_risk_50pct": int((p >= 0.5).sum()),
                 "england_expected_share": float(p_england.mean() * 100),
             }
         )
     return pd.DataFrame(rows)
+
+
+def unlinked(la_code: int | str, year: int) -> pd.DataFrame:
+    """The LA's schools with a result in ``year`` but no URN (names not matched): not scored, listed."""
+    area = areas.require_la(la_code)
+    results = tables.load("school_results")
+    rows = results[(results["year"] == year) & (results["la_code_now"] == area.code) & results["urn"].isna()]
+    rows = rows.dropna(subset=["rwm_exp"])
+    return rows.loc[:, ["school_name", "rwm_exp"]].sort_values("school_name").reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Below the national floor itself (only where a national floor with a progress test follows)
+# ------------------------------------------------------------------------------------------------------------
+
+
+def floor_pairs() -> list[Pair]:
+    """Pairs whose second year had a national floor with a progress test and school data (2016->17, 2017->18)."""
+    rules = floor_rules.national_rules()
+    return [
+        p for p in pairs() if p[1] in rules and rules[p[1]].rule.progress is not None and rules[p[1]].rule.evaluable
+    ]
+
+
+def floor_training_pair(start: int) -> pd.DataFrame:
+    """Features in ``start`` and ``below_next`` = below the national floor in start+1 (the floor analysis's verdict),
+    for schools the floor could judge (above or below) in start+1."""
+    from . import floor  # the floor analysis imports nothing from here
+
+    if (start, start + 1) not in floor_pairs():
+        raise NoDataError(
+            f"no national floor standard with a progress test for {start + 1}: the chance of being below the floor "
+            f"itself can be estimated from {', '.join(str(a) for a, _ in floor_pairs())} only"
+        )
+    frame = features(start, None, None)
+    verdict = floor.school_floor(start + 1).dropna(subset=["urn"]).drop_duplicates("urn")
+    status = verdict.set_index(verdict["urn"].astype("int64"))["status"].reindex(frame.index)
+    frame = frame[status.isin(["below floor", "above floor"])]
+    return frame.assign(below_next=status.loc[frame.index] == "below floor")
+
+
+@cached_on(*_TABLES, maxsize=4)
+def floor_model() -> RiskModel:
+    """The floor model, fitted on the first floor pair."""
+    first = floor_pairs()[0]
+    return fit(floor_training_pair(first[0]), None, (first,), FLOOR_FEATURES)
+
+
+@cached_on(*_TABLES, maxsize=4)
+def floor_backtest() -> Backtest:
+    """Below the floor next year: fitted on the first floor pair, scored on the second. Baselines: below the floor
+    now; "near": attainment under the bar + 5 points and a progress score failing its bar now."""
+    from . import floor
+
+    fit_pair, test_pair = floor_pairs()[0], floor_pairs()[1]
+    model = floor_model()
+    test = floor_training_pair(test_pair[0])
+    truth = test["below_next"]
+    p = model.predict(test)
+    now = floor.school_floor(test_pair[0]).dropna(subset=["urn"]).drop_duplicates("urn")
+    now_below = now.set_index(now["urn"].astype("int64"))["status"].reindex(test.index) == "below floor"
+    near = (test["rwm_exp"] < default_threshold() + 5) & (test["worst_progress_margin"] < 0)
+    rows = [
+        {"method": "model", **_scores(p, truth)},
+        {"method": "same_as_this_year", **_scores(now_below.astype(float), truth)},
+        {"method": "near_the_floor", **_scores(near.astype(float), truth)},
+    ]
+    return Backtest((fit_pair,), test_pair, len(test), pd.DataFrame(rows), calibration_table(p, truth), model, p, truth)
+
+
+def floor_risk(la_code: int | str, year: int) -> pd.Series:
+    """Per URN of the LA, the chance of being below the national floor in ``year + 1``, for the years a national
+    floor with a progress test follows."""
+    area = areas.require_la(la_code)
+    starts = [a for a, _ in floor_pairs()]
+    if year not in starts:
+        raise NoDataError(
+            f"no chance of being below the floor from {year}: a national floor with a progress test follows "
+            f"{' and '.join(map(str, starts))} only"
+        )
+    frame = features(year, None, 0.0)
+    frame = frame[frame["la_code"] == area.code]
+    return floor_model().predict(frame).rename("p_below_floor_next")

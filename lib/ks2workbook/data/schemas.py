@@ -86,6 +86,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "la_code_now": "Int64",
         "latitude": "float",
         "longitude": "float",
+        "predecessor_urn": "Int64",
+        "predecessor_from": "str",
         "source": "str",
     },
     "census": {

@@ -261,7 +261,38 @@ def build_schools(census: pd.DataFrame | None = None, ofsted: pd.DataFrame | Non
     for col in ("latitude", "longitude"):
         here = frame[col] if col in frame else pd.Series(np.nan, index=frame.index)
         frame[col] = here.fillna(frame["urn"].map(located[col]))
+    open_now = set(census.loc[census["year"] == census["year"].max(), "urn"])
+    frame = frame.join(_predecessors(frame, open_now), on="urn")
     return validate("schools", conform("schools", frame))
+
+
+def _predecessors(schools: pd.DataFrame, open_now: set[int]) -> pd.DataFrame:
+    """URN -> the school it replaced (an academy conversion keeps the school, not the URN): from the school list's
+    own link (``OTHERURN``: the closed school beside the open one), else the one closed school with the same name
+    in the same LA as a school open now that has no link. ``predecessor_from`` says which."""
+    closed = schools["close_date"].notna() | ~schools["urn"].isin(open_now)
+    is_closed = dict(zip(schools["urn"], closed, strict=True))
+    links: dict[int, tuple[int, str]] = {}
+    if "other_urn" in schools:
+        for urn, other in zip(schools["urn"], schools["other_urn"], strict=True):
+            if pd.isna(other) or int(other) not in is_closed:
+                continue
+            other = int(other)
+            if is_closed[other] and not is_closed[urn]:
+                links[int(urn)] = (other, "school list")
+            elif is_closed[urn] and not is_closed[other]:
+                links[other] = (int(urn), "school list")
+    keyed = schools.assign(_key=schools["name"].map(normalise_name), _closed=closed)
+    keyed = keyed[keyed["_key"].ne("") & keyed["la_code_now"].notna()]
+    for _, group in keyed.groupby(["la_code_now", "_key"]):
+        if len(group) != 2 or group["_closed"].sum() != 1:
+            continue
+        new = int(group.loc[~group["_closed"], "urn"].iloc[0])
+        old = int(group.loc[group["_closed"], "urn"].iloc[0])
+        links.setdefault(new, (old, "same name"))
+    out = pd.DataFrame.from_dict(links, orient="index", columns=["predecessor_urn", "predecessor_from"])
+    out.index.name = "urn"
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ SPINE_COLUMNS: dict[str, tuple[str, ...]] = {
     "close_date": ("CLOSEDATE",),
     "age_low": ("AGEL", "AGELOW"),
     "age_high": ("AGEH", "AGEHIGH"),
+    "other_urn": ("OTHERURN",),
 }
 GIAS_SIGNATURE = ("URN", "LA (CODE)", "ESTABLISHMENTNAME", "TYPEOFESTABLISHMENT (NAME)")
 GIAS_STATE_GROUPS = {"LOCAL AUTHORITY MAINTAINED SCHOOLS", "ACADEMIES", "FREE SCHOOLS"}
@@ -85,6 +86,7 @@ def read_spine(entry: Entry) -> pd.DataFrame:
             "close_date": dates(cols["close_date"]),
             "age_low": pd.to_numeric(cols["age_low"], errors="coerce"),
             "age_high": pd.to_numeric(cols["age_high"], errors="coerce"),
+            "other_urn": pd.to_numeric(cols["other_urn"], errors="coerce"),
             "source": entry.path,
         }
     )
