@@ -28,7 +28,7 @@ MOVED: dict[str, tuple[str, ...]] = {
     "floor": ("analyses.floor", "views.floor"),
     "floor_rules": ("rules.floor",),
     "neighbours": ("analyses.neighbours", "views.neighbours"),
-    "ofsted": ("analyses.ofsted",),
+    "ofsted": ("analyses.accountability",),
     "pack": ("reporting.pack",),
     "paths": ("core.paths",),
     "quality": ("analyses.quality",),

@@ -481,3 +481,42 @@ def as_of_label(as_of: str | None = None) -> str:
     """The accountability figures' date for people: ``6 May 2026``."""
     when = default_as_of() if as_of is None else pd.Timestamp(as_of)
     return f"{when.day} {when:%B %Y}"
+
+
+LATEST_GROUPS = (
+    "Outstanding",
+    "Good",
+    "Requires improvement",
+    "Inadequate",
+    "No overall grade (September 2024 to November 2025)",
+    "Report card (from November 2025)",
+)
+
+
+def latest_judgements(la_code: int, primary_only: bool = True, frameworks_file: str = "") -> pd.DataFrame:
+    """Each school's latest inspection by what it gave, the LA's against England's: an overall grade (to August
+    2024), no overall grade (2024-25), or a report card; and how many are in a category of concern."""
+    code = areas.require_la(la_code).code
+    frame = judged(frameworks_file).sort_values(["urn", "inspection_date"]).groupby("urn").tail(1)
+    frame = frame[~frame["source"].isin(_history_files())]  # open schools: those in the latest file
+    if primary_only:
+        frame = frame[frame["is_primary"]]
+    words = {1: "Outstanding", 2: "Good", 3: "Requires improvement", 4: "Inadequate"}
+    group = frame["grade"].map(words).where(frame["framework"] == "graded")
+    group = group.fillna(
+        frame["framework"].map({"no overall grade": LATEST_GROUPS[4], "report card": LATEST_GROUPS[5]})
+    )
+    rows = []
+    for scope, part in (("la", frame["la_code_now"] == code), ("england", pd.Series(True, index=frame.index))):
+        counts = group[part].value_counts().reindex(list(LATEST_GROUPS), fill_value=0)
+        total = int(part.sum())
+        for name, n in counts.items():
+            rows.append(
+                {"judgement": name, "scope": scope, "schools": int(n), "share": n / total * 100 if total else np.nan}
+            )
+        n_cat = int(frame.loc[part, "in_category"].sum())
+        rows.append({"judgement": "In a category of concern (any framework)", "scope": scope, "schools": n_cat,
+                     "share": n_cat / total * 100 if total else np.nan})  # fmt: skip
+    out = pd.DataFrame(rows).pivot_table(index="judgement", columns="scope", values=["schools", "share"], sort=False)
+    out.columns = [f"{scope}_{what}" for what, scope in out.columns]
+    return out.reset_index()

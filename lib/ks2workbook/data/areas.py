@@ -45,6 +45,8 @@ def _suggest(query: str | int, table: pd.DataFrame, n: int = 3) -> str:
     names = dict(zip(las.la_name.str.lower(), las.la_code, strict=True))
     picks += [names[m] for m in difflib.get_close_matches(text.lower(), list(names), n=n, cutoff=0.5)]
     picks = list(dict.fromkeys(picks))[: n + 2]
+    if not picks:
+        return "none close to it"
     named = las.set_index("la_code").loc[picks, "la_name"]
     return ", ".join(f"{code} {name}" for code, name in named.items())
 
@@ -60,8 +62,8 @@ def resolve(query: str | int) -> Area:
         hit = table[table.la_name.str.lower() == text.lower()]
     if hit.empty:
         raise UnknownAreaError(
-            f"unknown LA code or name {query!r}. Nearest: {_suggest(query, table)}. "
-            "Codes are the DfE's three-digit LA numbers (England 970, regions 980-990)."
+            f"unknown LA code or name {str(query)[:40]!r}. Nearest: {_suggest(query, table)}. "
+            "Give the DfE's three-digit LA number (e.g. 831) or the LA's name."
         )
     row = hit.iloc[0]
     return Area(

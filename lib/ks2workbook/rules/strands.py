@@ -9,11 +9,11 @@ on load (a bad file names the file, field and line). The analysis that applies t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..core.paths import project_root, rules_dir
+from ..core.paths import council_file, project_root, rules_dir, shown
 from ..core.safe_yaml import Loc, read_yaml
 
 #: The five WCPP strands in their published order, with the labels reports use. The one definition of the
@@ -35,30 +35,29 @@ PROGRESS_NAMES = {"read_prog": "reading", "writ_prog": "writing", "mat_prog": "m
 
 
 class _Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    label: str
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    label: str = Field(min_length=1, max_length=120)
 
 
 class BelowFloor(_Rule):
     below_floor: bool = True
-    attainment_below_when_no_floor: float | None = Field(default=40.0, ge=0, le=100)
-    ofsted_grades: list[Literal[1, 2, 3, 4]] = [4]
+    in_category: bool = True
 
 
 class MaximisingProgress(_Rule):
-    progress_below: dict[Literal["read_prog", "writ_prog", "mat_prog"], float]
+    progress_below: dict[Literal["read_prog", "writ_prog", "mat_prog"], Annotated[float, Field(ge=-30, le=30)]]
     progress_max_age: int = Field(default=2, ge=0, le=6)
 
 
 class Inconsistent(_Rule):
-    rwm_sd_at_least: float = Field(gt=0)
-    min_years: int = Field(default=3, ge=2)
+    rwm_sd_at_least: float = Field(gt=0, le=100)
+    min_years: int = Field(default=3, ge=2, le=20)
 
 
 class Great(_Rule):
     rwm_at_least: float = Field(ge=0, le=100)
-    mean_progress_at_least: float | None = 0.0
-    or_ofsted_grades: list[Literal[1, 2, 3, 4]] = [1]
+    mean_progress_at_least: float | None = Field(default=0.0, ge=-30, le=30)
+    or_ofsted: Literal["outstanding", "good_or_better", "none"] = "outstanding"
 
 
 class StrandSet(BaseModel):
@@ -70,41 +69,27 @@ class StrandSet(BaseModel):
     good_to_great: _Rule
 
 
-class RiskLevels(BaseModel):
-    """Cut points on the chance of being below the threshold next year (risk.py) for the risk levels
-    capacity scenarios split strands by (Sefton: extra SIP days for high, medium, low risk)."""
-
-    model_config = ConfigDict(extra="forbid")
-    high_at_least: float = Field(default=0.5, gt=0, lt=1)
-    medium_at_least: float = Field(default=0.2, gt=0, lt=1)
-
-
 class StrandRules(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     strands: StrandSet
-    risk_levels: RiskLevels = RiskLevels()
 
 
 assert set(StrandSet.model_fields) == set(STRANDS), "strand keys must match STRANDS"
 
 
 def resolve_path(path: str | Path | None) -> Path:
-    """The shipped default for None; a relative path is tried from the working directory, then the repo."""
+    """The shipped criteria for None or ""; a council's file otherwise (inside the workbook's folder)."""
     if path is None or str(path) == "":
         return rules_dir() / DEFAULT_FILE
-    path = Path(path)
-    if not path.is_absolute() and not path.exists():
-        for base in (project_root(), rules_dir()):
-            if (base / path).exists():
-                return base / path
-    return path
+    return council_file(path, "strand rule file", (project_root() / "rules",))
 
 
 def load_rules(path: str | Path | None = None) -> StrandRules:
     """Read and validate a strand rule file; :class:`ConfigError` names the file, field and line."""
-    path = resolve_path(path)
-    file = read_yaml(path, kind="strand rule file", hint=f"copy {rules_dir() / DEFAULT_FILE} and edit it")
-    file.mapping("strands:, risk_levels:")
+    found = resolve_path(path)
+    name = f"ks2workbook/rules/{DEFAULT_FILE}" if not path else shown(found)
+    file = read_yaml(found, shown=name, kind="strand rule file")
+    file.mapping("strands:")
     return file.validate(StrandRules, unknown_field=_unknown_field)
 
 

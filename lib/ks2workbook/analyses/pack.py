@@ -1,0 +1,383 @@
+"""One set of facts per report pack: computed once per LA and year, read by every notebook of the pack.
+
+Why: a figure that appears in two reports must be the same figure. Each notebook of a pack calls
+:func:`define` with the pack's parameters (the same ones, passed once to ``ks2workbook report``) and
+:func:`facts` with the definition; the facts are computed once per kernel and shared. Every part of the facts
+either holds its figures or says in words why it cannot (``reason``): a council with one school, a year with no
+floor, a council created since the data began. Nothing here formats for people; :mod:`ks2workbook.views` does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..core.errors import NoDataError, UnknownAreaError, WorkbookError
+from ..core.paths import council_file, project_root, scenarios_dir, shown
+from ..data import areas, coverage, tables
+from ..rules import floor as floor_rules
+from ..rules import pack as pack_rules
+from ..rules.indicators import headline as headline_indicator
+from ..rules.pack import PackDefinition
+from . import accountability, floor, neighbours, risk, strands
+
+# ------------------------------------------------------------------------------------------------------------
+# The definition: every input checked before anything is computed
+# ------------------------------------------------------------------------------------------------------------
+
+
+def current_la(query: int | str) -> areas.Area:
+    """The LA for a code or name, which must exist now: an ended council names the councils that replaced it."""
+    area = areas.require_la(query)
+    if not bool(tables.load("areas").set_index("la_code").loc[area.code, "current"]):
+        succ = neighbours.successors().get(area.code, ())
+        names = tables.load("areas").set_index("la_code")["la_name"]
+        heirs = " and ".join(f"{names.get(c, c)} ({c})" for c in succ)
+        raise UnknownAreaError(
+            f"{area.label} no longer exists" + (f"; its schools are now in {heirs}" if heirs else "") + "."
+        )
+    return area
+
+
+def _number(
+    name: str, value: Any, low: float, high: float, *, inclusive_low: bool = False, inclusive_high: bool = True
+) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise WorkbookError(f"{name} must be a number (got {str(value)[:40]!r})") from None
+    ok_low = number >= low if inclusive_low else number > low
+    ok_high = number <= high if inclusive_high else number < high
+    if math.isnan(number) or not ok_low or not ok_high:
+        lo = "at least" if inclusive_low else "above"
+        hi = "at most" if inclusive_high else "below"
+        raise WorkbookError(f"{name} must be {lo} {low:g} and {hi} {high:g} (got {value})")
+    return number
+
+
+def _year(value: Any) -> int:
+    years = coverage.ks2_years()
+    if value in (None, ""):
+        return years[-1]
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise WorkbookError(f"year must be a year such as {years[-1]} (got {str(value)[:20]!r})") from None
+    if year not in years:
+        gap = " (no KS2 tests were sat in 2020 and 2021)" if year in (2020, 2021) else ""
+        raise NoDataError(f"no KS2 results for {year}{gap}; years with results: {coverage.describe(years)}")
+    return year
+
+
+def _file(value: Any, kind: str, folder: str) -> str:
+    if value in (None, ""):
+        return ""
+    found = council_file(str(value), kind, (project_root() / folder,))
+    return shown(found)
+
+
+def _as_of(value: Any) -> str:
+    latest = accountability.default_as_of()
+    if value in (None, ""):
+        return latest.date().isoformat()
+    try:
+        when = dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise WorkbookError(f"as_of must be a date written 2026-05-06 (got {str(value)[:20]!r})") from None
+    if pd.Timestamp(when) > latest:
+        raise WorkbookError(f"as_of {when} is after the latest inspection held ({latest:%d %B %Y})")
+    return when.isoformat()
+
+
+def define(
+    la_code: int | str = "",
+    year: int | str | None = None,
+    local_rule_file: str | None = "",
+    threshold: float | str | None = None,
+    at_risk_chance: float | str | None = None,
+    strand_rules_file: str | None = "",
+    frameworks_file: str | None = "",
+    as_of: str | None = "",
+    sn_version: int | str | None = None,
+    national_change: float | str | None = None,
+    allocation_file: str | None = "",
+    prices_file: str | None = "",
+    clusters_file: str | None = "",
+    scenario_files: list[str] | tuple[str, ...] | None = (),
+) -> PackDefinition:
+    """The pack's definition from its parameters (as the command line or a notebook gives them), every one
+    checked: a current LA, a year with results, thresholds in range, council files inside the workbook and
+    valid. Raises :class:`WorkbookError` with one line naming what is wrong; nothing is computed first."""
+    area = current_la(la_code)
+    year = _year(year)
+    local = _file(local_rule_file, "floor rule file", "rules")
+    if local:
+        floor_rules.read_rule_file(local)  # a bad file is refused now, naming its line
+    defaults = pack_rules.defaults()
+    bar, basis = (
+        (_number("threshold", threshold, 0, 100), "set for this pack")
+        if threshold not in (None, "")
+        else _default_bar(year, local)
+    )
+    chance = (
+        defaults.at_risk_chance if at_risk_chance in (None, "") else _number("at_risk_chance", at_risk_chance, 0, 1)
+    )
+    if chance >= 1:
+        raise WorkbookError("at_risk_chance must be above 0 and below 1 (a chance, e.g. 0.5)")
+    strand_file = _file(strand_rules_file, "strand rule file", "rules")
+    strands.load_rules(strand_file or None)
+    mapping = _file(frameworks_file, "framework mapping file", "rules")
+    accountability.rules.frameworks(mapping or None)
+    editions = neighbours.editions()
+    if sn_version in (None, ""):
+        edition = editions[0]
+    else:
+        try:
+            edition = int(str(sn_version))
+        except ValueError:
+            edition = -1
+        if edition not in editions:
+            raise WorkbookError(f"sn_version must be one of the editions held: {', '.join(map(str, editions))}")
+    change = (
+        None
+        if national_change in (None, "")
+        else _number("national_change", national_change, -20, 20, inclusive_low=True)
+    )
+    files = [_file(f, "scenario file", "scenarios") for f in (scenario_files or ())]
+    return PackDefinition(
+        la_code=area.code,
+        year=year,
+        local_rule_file=local,
+        threshold=bar,
+        threshold_basis=basis,
+        at_risk_chance=chance,
+        medium_risk_chance=min(defaults.medium_risk_chance, chance / 2),
+        strand_rules_file=strand_file,
+        frameworks_file=mapping,
+        as_of=_as_of(as_of),
+        sn_version=edition,
+        national_change=change,
+        allocation_file=_file(allocation_file, "allocation file", "plans"),
+        prices_file=_file(prices_file, "price file", "plans"),
+        clusters_file=_file(clusters_file, "cluster file", "plans"),
+        scenario_files=tuple(files),
+    )
+
+
+def _default_bar(year: int, local_rule_file: str) -> tuple[float, str]:
+    """The bar where none is set: the pack's floor's attainment test if it tests RWM, else the last national
+    floor's (65%)."""
+    try:
+        applied = floor_rules.rule_for(year, local_rule_file or None, coverage.attainment_years())
+        if applied.rule.attainment is not None and applied.rule.attainment.measure == "rwm_exp":
+            return float(applied.rule.attainment.below), f"the attainment test of the {applied.kind} floor of {year}"
+    except NoDataError:
+        pass
+    rule = floor_rules.latest_national_rule()
+    return float(rule.attainment.below), f"the attainment test of the last national floor ({rule.year})"
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The facts
+# ------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Part:
+    """One part of the facts: its figures, or in ``reason`` why there are none."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+
+@dataclass
+class PackFacts:
+    definition: PackDefinition
+    area: areas.Area
+    la_years: list[int]
+    headline: Part
+    floor: Part
+    risk: Part
+    strands: Part
+    accountability: Part
+    data: Part
+    plan: Part = field(default_factory=Part)
+
+    @property
+    def year(self) -> int:
+        return self.definition.year
+
+
+def _part(compute, *args) -> Part:
+    """Run one part; a NoDataError (nothing to show for this LA or year) becomes its reason, in words."""
+    try:
+        return Part(compute(*args))
+    except NoDataError as exc:
+        return Part(reason=str(exc))
+
+
+def _headline(d: PackDefinition) -> dict[str, Any]:
+    code = headline_indicator()
+    if d.year not in coverage.indicator_years(code):
+        raise NoDataError(f"the DfE has not published LA results for {d.year} yet")
+    created = next((c for c in tables.la_changes() if d.la_code in c["successors"]), None)
+    if created is not None and dt.date.fromisoformat(str(created["date"])).year > d.year:
+        names = tables.load("areas").set_index("la_code")["la_name"]
+        old = " and ".join(f"{names.get(c, c)} ({c})" for c in created["ended"])
+        raise NoDataError(
+            f"{areas.resolve(d.la_code).name} was created in {dt.date.fromisoformat(str(created['date'])):%B %Y}: "
+            f"the DfE published its schools' {d.year} results under {old}"
+        )
+    head = neighbours.headline(d.la_code, d.year, code, d.sn_version)
+    if head["value"] != head["value"]:  # NaN: the LA's own figure is suppressed
+        schools = tables.load("school_results").query("la_code_now == @d.la_code and year == @d.year")
+        raise NoDataError(
+            f"the DfE does not publish an LA figure for {areas.resolve(d.la_code).name} in {d.year}: with "
+            f"{len(schools)} school{'s' if len(schools) != 1 else ''} its pupils are too few to publish without "
+            "identifying them"
+        )
+    return head
+
+
+def _floor(d: PackDefinition) -> dict[str, Any]:
+    applied = floor_rules.rule_for(d.year, d.local_rule_file or None, coverage.attainment_years())
+    if not applied.rule.evaluable:
+        raise NoDataError(f"the {d.year} floor uses measures no school file we hold has")
+    if d.year not in coverage.attainment_years(national=False):
+        raise NoDataError(f"no school results for {d.year} to judge the floor by")
+    defaults = pack_rules.defaults()
+    head = floor.headline(d.la_code, d.year, d.local_rule_file or None)
+    return {
+        "rule": applied,
+        "head": head,
+        "schools": floor.school_floor(d.year, d.la_code, d.local_rule_file or None),
+        "below": floor.below_list(d.year, d.la_code, d.local_rule_file or None),
+        "near": floor.near_miss_list(d.year, d.la_code, d.local_rule_file or None),
+        "persistent": floor.persistence(
+            floor.floor_history(d.la_code, d.local_rule_file or None), d.year, 3, rule_checked=True
+        ),
+        "counts": floor.counts_by_year(d.la_code, d.local_rule_file or None),
+        "league": floor.league(d.year, d.la_code, d.local_rule_file or None),
+        "near_points": defaults.near_miss_points,
+    }
+
+
+def _risk(d: PackDefinition) -> dict[str, Any]:
+    table = risk.school_risk(d.la_code, d.year, d.threshold, d.national_change)
+    cut = d.at_risk_chance
+    at_risk = table[table["p_below_next"] >= cut]
+    expected = risk.expected_below(d.la_code, d.year, d.threshold)
+    model = risk.model_for(d.year, d.threshold)
+    levels = pd.cut(
+        table["p_below_next"],
+        [-0.01, d.medium_risk_chance, cut, 1.01],
+        right=False,
+        labels=["low", "medium", "high"],
+    ).astype(str)
+    return {
+        "table": table.assign(risk_level=levels.to_numpy()),
+        "at_risk": at_risk,
+        "above_at_risk": at_risk[~at_risk["below_now"]],
+        "stay_below": at_risk[at_risk["below_now"]],
+        "below_now": int(table["below_now"].sum()),
+        "schools": len(table),
+        "expected": expected,
+        "scenarios": risk.national_scenarios(d.la_code, d.year, d.threshold),
+        "known_changes": risk.known_changes(d.year),
+        "trend": risk.national_trend(d.year),
+        "model": model,
+        "unlinked": risk.unlinked(d.la_code, d.year),
+    }
+
+
+def _strands(d: PackDefinition) -> dict[str, Any]:
+    args = (d.strand_rules_file or None, d.local_rule_file or None, d.frameworks_file or None)
+    table = strands.strand_table(d.la_code, d.year, *args)
+    assigned = strands.assign(d.la_code, d.year, *args)
+    _, basis = strands.below_floor_flags(d.year, pd.Index([], dtype="int64"), d.local_rule_file or None)
+    return {
+        "table": table,
+        "assigned": assigned,
+        "rules": strands.load_rules(d.strand_rules_file or None),
+        "floor_basis": basis,
+        "ofsted_date": strands.ofsted_date(d.year),
+    }
+
+
+def _accountability(d: PackDefinition) -> dict[str, Any]:
+    mapping = d.frameworks_file
+    status = accountability.stuck(d.as_of, mapping)
+    mine = status[status["la_code_now"] == d.la_code]
+    out = {
+        "as_of": d.as_of,
+        "mapping": accountability.rules.frameworks(mapping or None),
+        "stuck": mine[mine["status"].astype(str).isin([accountability.STUCK, accountability.POSSIBLY])],
+        "in_category": accountability.in_category(d.la_code, d.as_of, mapping),
+        "counts": accountability.stuck_counts(d.as_of, d.la_code, mapping),
+        "england_counts": accountability.stuck_counts(d.as_of, None, mapping),
+        "cards": accountability.card_distribution(d.la_code, frameworks_file=mapping),
+        "cards_attention": accountability.cards_needing_attention(d.la_code, mapping),
+        "latest": accountability.latest_judgements(d.la_code, frameworks_file=mapping),
+        "coasting_ofsted": accountability.coasting_ofsted(d.as_of, mapping).query("la_code_now == @d.la_code"),
+    }
+    try:
+        out["coasting_data"] = accountability.coasting_counts(d.year, d.la_code)
+        out["coasting_data_england"] = accountability.coasting_counts(d.year)
+    except NoDataError as exc:
+        out["coasting_data_reason"] = str(exc)
+    return out
+
+
+def _data(d: PackDefinition) -> dict[str, Any]:
+    from . import quality
+
+    results = tables.load("school_results")
+    return {
+        "quality": quality.quality_summary(results),
+        "coverage": quality.la_coverage(results, d.la_code),
+        "ks2_years": coverage.ks2_years(),
+        "attainment_years": coverage.attainment_years(),
+        "progress_years": coverage.progress_years(),
+    }
+
+
+@lru_cache(maxsize=16)
+def _facts(key: tuple, data_version: tuple) -> PackFacts:
+    d = PackDefinition(**dict(key))
+    return PackFacts(
+        definition=d,
+        area=areas.resolve(d.la_code),
+        la_years=coverage.la_years(d.la_code),
+        headline=_part(_headline, d),
+        floor=_part(_floor, d),
+        risk=_part(_risk, d),
+        strands=_part(_strands, d),
+        accountability=_part(_accountability, d),
+        data=_part(_data, d),
+    )
+
+
+def facts(definition: PackDefinition) -> PackFacts:
+    """The pack's facts, computed once per definition (and data version) and shared by its notebooks."""
+    return _facts(definition.key, tables.tables_version(*tables.TABLES))
+
+
+def scenario_path(name: str) -> Path:
+    """A named scenario file (``derby_2010_proposed.yaml``) in ``scenarios/``."""
+    return council_file(name, "scenario file", (scenarios_dir(),))
