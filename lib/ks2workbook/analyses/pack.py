@@ -23,9 +23,10 @@ from ..core.paths import council_file, project_root, scenarios_dir, shown
 from ..data import areas, coverage, tables
 from ..rules import floor as floor_rules
 from ..rules import pack as pack_rules
+from ..rules import plan as plan_rules
 from ..rules.indicators import headline as headline_indicator
 from ..rules.pack import PackDefinition
-from . import accountability, floor, neighbours, risk, strands
+from . import accountability, floor, neighbours, plan, risk, strands, support
 
 # ------------------------------------------------------------------------------------------------------------
 # The definition: every input checked before anything is computed
@@ -109,6 +110,7 @@ def define(
     allocation_file: str | None = "",
     prices_file: str | None = "",
     clusters_file: str | None = "",
+    support_rules_file: str | None = "",
     scenario_files: list[str] | tuple[str, ...] | None = (),
 ) -> PackDefinition:
     """The pack's definition from its parameters (as the command line or a notebook gives them), every one
@@ -150,6 +152,14 @@ def define(
         else _number("national_change", national_change, -20, 20, inclusive_low=True)
     )
     files = [_file(f, "scenario file", "scenarios") for f in (scenario_files or ())]
+    allocation = _file(allocation_file or defaults.allocation_file, "allocation file", "plans")
+    prices = _file(prices_file or defaults.prices_file, "price file", "plans")
+    clusters = _file(clusters_file, "cluster file", "plans")
+    support_file = _file(support_rules_file, "support rule file", "rules")
+    plan_rules.allocation(allocation), plan_rules.prices(prices), plan_rules.support_rules(support_file or None)
+    if clusters and plan_rules.clusters(clusters).la_code != area.code:
+        other = areas.resolve(plan_rules.clusters(clusters).la_code)
+        raise WorkbookError(f"the cluster file {Path(clusters).name} is for {other.label}, not {area.label}")
     return PackDefinition(
         la_code=area.code,
         year=year,
@@ -163,9 +173,10 @@ def define(
         as_of=_as_of(as_of),
         sn_version=edition,
         national_change=change,
-        allocation_file=_file(allocation_file, "allocation file", "plans"),
-        prices_file=_file(prices_file, "price file", "plans"),
-        clusters_file=_file(clusters_file, "cluster file", "plans"),
+        allocation_file=allocation,
+        prices_file=prices,
+        clusters_file=clusters,
+        support_rules_file=support_file,
         scenario_files=tuple(files),
     )
 
@@ -357,19 +368,60 @@ def _data(d: PackDefinition) -> dict[str, Any]:
     }
 
 
+def plan_flags(d: PackDefinition, strand: Part, risk_part: Part, acc: Part) -> pd.DataFrame:
+    """Per plan school: below the floor, at risk of falling below the bar, stuck (the plan's and the support's
+    reading of the other parts, so the counts agree with theirs)."""
+    assigned = strand["assigned"].set_index("urn")
+    chance = (
+        risk_part["table"].drop_duplicates("urn").set_index("urn")["p_below_next"].reindex(assigned.index)
+        if risk_part.ok
+        else pd.Series(float("nan"), index=assigned.index)
+    )
+    stuck_urns = set(acc["stuck"]["urn"]) if acc.ok else set()
+    return pd.DataFrame(
+        {
+            "below_floor": assigned["below_floor"].astype(bool),
+            "at_risk": (chance >= d.at_risk_chance).fillna(False).astype(bool),
+            "stuck": assigned.index.isin(list(stuck_urns)),
+        },
+        index=assigned.index,
+    )
+
+
+def _plan(d: PackDefinition, strand: Part, risk_part: Part, acc: Part) -> dict[str, Any]:
+    if not strand.ok:
+        raise NoDataError(f"no plan: it is built from the strands, and {strand.reason}")
+    files = plan.files(d.allocation_file, d.prices_file, d.clusters_file or None)
+    table = risk_part["table"] if risk_part.ok else None
+    flags = plan_flags(d, strand, risk_part, acc)
+    built = plan.build(d.la_code, d.year, strand["assigned"], table, flags, files)
+    helped = support.support(
+        built.members,
+        strand["assigned"],
+        table,
+        year=d.year,
+        rules=plan_rules.support_rules(d.support_rules_file or None),
+        at_risk_chance=d.at_risk_chance,
+        stuck_urns=set(flags.index[flags["stuck"]]),
+    )
+    return {"plan": built, "support": helped, "flags": flags, "risk_reason": risk_part.reason}
+
+
 @lru_cache(maxsize=16)
 def _facts(key: tuple, data_version: tuple) -> PackFacts:
     d = PackDefinition(**dict(key))
+    strand, risk_part, acc = _part(_strands, d), _part(_risk, d), _part(_accountability, d)
     return PackFacts(
         definition=d,
         area=areas.resolve(d.la_code),
         la_years=coverage.la_years(d.la_code),
         headline=_part(_headline, d),
         floor=_part(_floor, d),
-        risk=_part(_risk, d),
-        strands=_part(_strands, d),
-        accountability=_part(_accountability, d),
+        risk=risk_part,
+        strands=strand,
+        accountability=acc,
         data=_part(_data, d),
+        plan=_part(_plan, d, strand, risk_part, acc),
     )
 
 

@@ -185,14 +185,16 @@ def assign(
     local_rule_file: str | Path | None = None,
     frameworks_file: str | None = None,
 ) -> pd.DataFrame:
-    """Each of the LA's schools with its strand and why, in strand order."""
+    """Each of the LA's schools with its strand and why, in strand order; with the inputs other analyses choose
+    by too (latest inspection good or better, the spread of its RWM results over the years)."""
     area = areas.require_la(la_code)
     everyone = england(year, strand_rules_file, local_rule_file, frameworks_file)
     out = everyone[everyone["la_code"] == area.code]
     if out.empty:
         raise NoDataError(_no_la_data(area, year))
     order = {k: i for i, k in enumerate(TABLE_ORDER)}
-    cols = ["school_name", "rwm_exp", "strand", "label", "why", "below_floor", "in_category"]
+    cols = ["school_name", "rwm_exp", "strand", "label", "why", "below_floor", "in_category", "good_or_better",
+            "rwm_count", "rwm_std"]  # fmt: skip
     result = out.reset_index().loc[:, ["urn", *cols]]
     result = result.sort_values(["strand", "urn"], key=lambda c: c.map(order) if c.name == "strand" else c)
     result = result.reset_index(drop=True)

@@ -52,6 +52,11 @@ def scenarios_dir() -> Path:
     return project_root() / "scenarios"
 
 
+def plans_dir() -> Path:
+    """The council's plan files: allocation of adviser days, prices, clusters (YAML; examples shipped)."""
+    return project_root() / "plans"
+
+
 def council_dirs() -> list[Path]:
     """Folders a council's own files (rules, scenarios, plans) may be read from: the workbook's folder, and one
     more named by ``KS2WB_COUNCIL_DIR`` for a council that keeps its files elsewhere."""

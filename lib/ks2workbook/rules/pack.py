@@ -26,6 +26,8 @@ class PackDefaults(BaseModel):
     small_cohort: int = Field(ge=1, le=100)
     small_group: int = Field(ge=1, le=100)
     watch_list_length: int = Field(ge=1, le=100)
+    allocation_file: str = Field(min_length=1)
+    prices_file: str = Field(min_length=1)
 
 
 @cache
@@ -50,9 +52,10 @@ class PackDefinition(BaseModel):
     as_of: str  # ISO date of the accountability figures
     sn_version: int
     national_change: float | None = Field(default=None, ge=-20, le=20)  # None: England's known movements
-    allocation_file: str = ""
-    prices_file: str = ""
-    clusters_file: str = ""
+    allocation_file: str  # always a file: the council's, else the default named in pack.yaml
+    prices_file: str
+    clusters_file: str = ""  # "" = the whole LA as one cluster
+    support_rules_file: str = ""  # "" = the workbook's rules/support.yaml
     scenario_files: tuple[str, ...] = ()
 
     @property

@@ -196,6 +196,8 @@ class Published(_Model):
 class Scenario(_Model):
     name: str
     description: str = ""
+    #: What the days are called in the reports: "improvement adviser" today, "SIP" in the 2010 files.
+    term: str = Field(default="improvement adviser", min_length=1, max_length=40)
     la_code: int | None = None
     start: dt.date
     horizon_years: Annotated[int, Field(ge=1, le=20)] = 3
