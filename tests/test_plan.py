@@ -43,7 +43,7 @@ def test_default_plan_uses_the_councils_own_strand_counts(tables, la):
 def test_days_follow_the_allocation_file(tables):
     facts = pack.facts(pack.define(la_code=343))
     built = facts.plan["plan"]
-    alloc = plan_rules.allocation("plans/allocation_sefton_2010.yaml")
+    alloc = plan_rules.allocation("plans/allocation_default.yaml")
     c = built.counts
     # Sefton 2010: 5 core days for all, +3 below floor, +3 / +1.5 / 0 by risk for strands 2 and 3
     expected = 5 * c["all"].sum() + 3 * c.loc["below_floor", "all"]

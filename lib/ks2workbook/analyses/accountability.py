@@ -497,8 +497,9 @@ def latest_judgements(la_code: int, primary_only: bool = True, frameworks_file: 
     """Each school's latest inspection by what it gave, the LA's against England's: an overall grade (to August
     2024), no overall grade (2024-25), or a report card; and how many are in a category of concern."""
     code = areas.require_la(la_code).code
-    frame = judged(frameworks_file).sort_values(["urn", "inspection_date"]).groupby("urn").tail(1)
-    frame = frame[~frame["source"].isin(_history_files())]  # open schools: those in the latest file
+    frame = judged(frameworks_file)
+    open_now = frame.loc[~frame["source"].isin(_history_files()), "urn"].unique()  # open: in the latest file
+    frame = frame[frame["urn"].isin(open_now)].sort_values(["urn", "inspection_date"]).groupby("urn").tail(1)
     if primary_only:
         frame = frame[frame["is_primary"]]
     words = {1: "Outstanding", 2: "Good", 3: "Requires improvement", 4: "Inadequate"}

@@ -103,6 +103,11 @@ class CapacityResult:
         return p.stem if p is not None else shorten(self.scenario.name, 24)
 
     @property
+    def cost_per_day(self) -> float:
+        """The full-year cost (every overhead counted) per day supplied: the one figure every report quotes."""
+        return self.cost_total / self.days_supplied if self.days_supplied else float("nan")
+
+    @property
     def balance(self) -> float:
         """Days supplied minus days needed: positive is slack, negative a shortfall of days."""
         return self.days_supplied - self.days_needed
@@ -466,12 +471,12 @@ def published_check(result: CapacityResult) -> pd.DataFrame:
                     f"{fmt_int(sum(parts.values()))}, not {fmt_int(value)}; the engine shows the published "
                     f"total in the cost table and uses {fmt_int(result.days_supplied)} days as supplied"
                 )
-            add(f"SIP days, {key}", value, result.days_supplied, False, comment)
+            add(f"Days, {key}", value, result.days_supplied, False, comment)
         else:
             match = lines[lines["name"] == key]
             if match.empty:
                 raise ConfigError(f"published.days: no supply line named {key!r}")
-            add(f"SIP days, {key}", value, float(match["days"].sum()), False, "; ".join(match["note"]))
+            add(f"Days, {key}", value, float(match["days"].sum()), False, "; ".join(match["note"]))
     for key, value in pub.cost.items():
         if key == "total":
             computed = result.cost_total
@@ -598,7 +603,7 @@ def cost_by_strand(result: CapacityResult) -> pd.DataFrame:
     """Cost per school and per pupil by strand: each strand's SIP days at the average cost of a SIP day
     supplied (total cost, overheads included, / days supplied). Days supplied beyond the allocation (slack:
     SIP work for other schools, e.g. secondary and special) appear as "Not allocated by strand"."""
-    per_day = result.cost_total / result.days_supplied if result.days_supplied else np.nan
+    per_day = result.cost_per_day
     d = result.demand.groupby("strand", sort=False).agg(schools=("schools", "sum"), days=("days", "sum"))
     d = d.reindex([k for k in STRANDS if k in d.index])
     pupils = result.scenario.pupils or {}
@@ -610,7 +615,7 @@ def cost_by_strand(result: CapacityResult) -> pd.DataFrame:
             {
                 "strand": STRANDS[strand],
                 "schools": int(r["schools"]),
-                "SIP days": r["days"],
+                "days": r["days"],
                 "days per school": r["days"] / r["schools"] if r["schools"] else np.nan,
                 "cost": cost,
                 "cost per school": cost / r["schools"] if r["schools"] else np.nan,
@@ -624,7 +629,7 @@ def cost_by_strand(result: CapacityResult) -> pd.DataFrame:
             {
                 "strand": "Not allocated by strand (slack)",
                 "schools": np.nan,
-                "SIP days": result.days_supplied - result.days_needed,
+                "days": result.days_supplied - result.days_needed,
                 "days per school": np.nan,
                 "cost": result.cost_total - allocated,
                 "cost per school": np.nan,
@@ -757,7 +762,7 @@ def _sensitivity_inputs(s: Scenario) -> list[tuple[str, Callable[[float], Scenar
         plain("Existing budget", ("funding", "existing_budget"))
     for i, f in enumerate(s.funding.lines):
         plain(f"{f.name}", ("funding", "lines", i, "annual_amount"))
-    plain("Core SIP days per school", ("allocation", "core_days"))
+    plain("Core days per school", ("allocation", "core_days"))
     for strand, by_risk in s.allocation.extra_days.items():
         for risk in by_risk:
             suffix = "" if risk == ALL else f" ({risk} risk)"

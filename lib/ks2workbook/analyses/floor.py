@@ -41,14 +41,15 @@ from ..data import areas as areas_mod
 from ..data import coverage, tables
 from ..data.cache import cached_on
 from ..data.values import safe_share
+from ..rules import pack as pack_rules
 from ..rules.floor import AppliedRule, FloorRule, all_rules, file_key, rule_for
 from . import neighbours, progress
 
 STATUSES = ["below floor", "above floor", "not assessable", "not eligible"]
-#: Near miss ("just over the line"): above the floor, attainment margin below this many points...
-NEAR_ATTAINMENT = 5.0
+#: Near miss: above the floor, attainment margin below this many points (the pack's ``near_miss_points``)...
+NEAR_ATTAINMENT = pack_rules.defaults().near_miss_points
 #: ...and the worst progress margin below this many points (or no progress test in the rule).
-NEAR_PROGRESS = 1.0
+NEAR_PROGRESS = pack_rules.defaults().near_miss_progress_points
 
 
 # ----------------------------------------------------------------------------------------------------------

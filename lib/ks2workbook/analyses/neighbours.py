@@ -560,8 +560,10 @@ def rank_band_table(
     year: int | None = None,
     version: int | str | None = None,
     custom: Sequence[int] | None = None,
+    up_to: int | None = None,
 ) -> pd.DataFrame:
-    """LAIT's summary for a set of indicators, one row each, for ``year`` or each indicator's latest year:
+    """LAIT's summary for a set of indicators, one row each, for ``year`` or each indicator's latest year (up to
+    ``up_to`` when given: a pack for 2023 does not show 2025's figures):
     ``indicator``, ``description``, ``polarity``, ``year``, ``value``, ``England``, ``SN average``,
     ``change`` (from the previous year with a value), ``favourable``, ``sn_rank``, ``sn_of``,
     ``national_rank``, ``national_of``, ``band``. An indicator with no data for ``year`` is a row of
@@ -573,7 +575,13 @@ def rank_band_table(
         info = indicator_info(table, ind)
         row = {"indicator": ind, "description": info["description"], "polarity": info["polarity"], "note": ""}
         try:
-            yr = _check_year(table, ind, year)
+            if year is None and up_to is not None:
+                held = [y for y in years_with_data(table, ind) if y <= up_to]
+                if not held:
+                    raise NoDataError(f"no {info['description']} figures up to {up_to}")
+                yr = held[-1]
+            else:
+                yr = _check_year(table, ind, year)
         except NoDataError as exc:
             row["note"] = str(exc)
             rows.append(row)
@@ -732,6 +740,11 @@ def _mismatch_report(
             }
         )
 
+    label = getattr(indicator_sets.info(indicator), "name", "the headline")
+
+    def heirs(code: int) -> str:
+        return " and ".join(f"{names.get(c, c)}" for c in successors().get(code, ()))
+
     for version in sorted(sn.version.unique()):
         part = sn[sn.version == version]
         groups = set(int(c) for c in part.la_code.unique())
@@ -740,38 +753,32 @@ def _mismatch_report(
             add(
                 version,
                 code,
-                "no SN group",
-                f"in la_indicators but not in the {edition_label(version)} list"
-                + (f"; successor of {old[0]} ({names.get(old[0], '?')}), whose group can stand in" if old else ""),
+                "no neighbour group in this list",
+                f"has figures but is not in the {edition_label(version)} list"
+                + (f"; it replaced {names.get(old[0], old[0])}, whose group can stand in" if old else ""),
             )
         for code in sorted(groups - li_codes):
-            add(version, code, "not in la_indicators", "has an SN group but no indicator data at all")
+            add(version, code, "no figures", "has a neighbour group but no published figures")
         for code in sorted(set(int(c) for c in part.neighbour_code) - li_codes):
-            add(
-                version,
-                code,
-                "neighbour not in la_indicators",
-                "named as a neighbour but has no indicator data",
-            )
+            add(version, code, "neighbour without figures", "named as a neighbour but has no published figures")
         live = part[~part.retired_block]
         for code in sorted(set(int(c) for c in live.neighbour_code) - has_value):
             users = sorted(int(c) for c in live.loc[live.neighbour_code == code, "la_code"].unique())
-            succ = successors().get(code)
             add(
                 version,
                 code,
-                f"neighbour without {year} value",
-                f"{indicator} missing in {year}; left out of the SN average of {len(users)} LA(s) "
-                f"({', '.join(map(str, users[:8]))}{'...' if len(users) > 8 else ''})"
-                + (f"; successors {succ} hold the data" if succ else ""),
+                f"neighbour without a {year} figure",
+                f"no {label} figure for {year}: left out of the neighbours' average of {len(users)} "
+                f"council{'s' if len(users) != 1 else ''}, never counted as zero"
+                + (f"; {heirs(code)} now hold its schools" if heirs(code) else ""),
             )
         for code in sorted(set(int(c) for c in part.loc[part.retired_block, "la_code"].unique())):
             add(
                 version,
                 code,
-                "retired council",
-                "listed under 'Old SNs': kept for history, no current data"
-                + (f"; successors {successors()[code]}" if code in successors() else ""),
+                "council that has ended",
+                "kept among the old neighbours for history, with no current figures"
+                + (f"; replaced by {heirs(code)}" if heirs(code) else ""),
             )
     return pd.DataFrame(rows, columns=["version", "la_code", "la_name", "issue", "detail"])
 
@@ -823,6 +830,25 @@ def export_frame(
             "is_la",
         ]
     ]
+
+
+def context_table(
+    la_code: int, year: int, version: int | str | None = None, custom: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """The LA and its neighbours side by side on the headline and on context (free school meals, English as an
+    additional language) in ``year`` (context from its latest year up to ``year``): ``la_code``, ``la_name``,
+    ``is_la``, ``value`` and one column per context indicator, ``context_year``."""
+    head = indicator_sets.headline()
+    group = sn_ranking(None, la_code, head, year, version, custom)
+    out = group[["la_code", "la_name", "is_la", "value"]].copy()
+    for ind in CONTEXT_INDICATORS:
+        table = _table(None, ind)
+        held = [y for y in years_with_data(table, ind) if y <= year]
+        ctx_year = held[-1] if held else None
+        values = table[(table.indicator == ind) & (table.year == ctx_year)].set_index("la_code")["value"]
+        out[ind] = out["la_code"].map(values)
+        out[f"{ind}_year"] = ctx_year
+    return out.reset_index(drop=True)
 
 
 def headline(

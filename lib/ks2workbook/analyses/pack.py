@@ -26,7 +26,7 @@ from ..rules import pack as pack_rules
 from ..rules import plan as plan_rules
 from ..rules.indicators import headline as headline_indicator
 from ..rules.pack import PackDefinition
-from . import accountability, floor, neighbours, plan, risk, strands, support
+from . import accountability, capacity, floor, neighbours, plan, risk, strands, support, trends
 
 # ------------------------------------------------------------------------------------------------------------
 # The definition: every input checked before anything is computed
@@ -106,6 +106,7 @@ def define(
     frameworks_file: str | None = "",
     as_of: str | None = "",
     sn_version: int | str | None = None,
+    custom_neighbours: list[int] | tuple[int, ...] | None = (),
     national_change: float | str | None = None,
     allocation_file: str | None = "",
     prices_file: str | None = "",
@@ -146,6 +147,7 @@ def define(
             edition = -1
         if edition not in editions:
             raise WorkbookError(f"sn_version must be one of the editions held: {', '.join(map(str, editions))}")
+    custom = _custom_neighbours(custom_neighbours, area.code)
     change = (
         None
         if national_change in (None, "")
@@ -172,6 +174,7 @@ def define(
         frameworks_file=mapping,
         as_of=_as_of(as_of),
         sn_version=edition,
+        custom_neighbours=custom,
         national_change=change,
         allocation_file=allocation,
         prices_file=prices,
@@ -179,6 +182,24 @@ def define(
         support_rules_file=support_file,
         scenario_files=tuple(files),
     )
+
+
+def _custom_neighbours(value: Any, la_code: int) -> tuple[int, ...]:
+    """A council's own list of comparison councils: current LA codes, not itself, at most 20."""
+    if value in (None, "", [], ()):
+        return ()
+    if isinstance(value, str):
+        value = [v for v in value.replace(";", ",").split(",") if v.strip()]
+    if not isinstance(value, list | tuple) or len(value) > 20:
+        raise WorkbookError("custom_neighbours must be a list of at most 20 LA codes")
+    codes = []
+    for v in value:
+        code = current_la(v).code
+        if code == la_code:
+            raise WorkbookError("custom_neighbours must not include the council itself")
+        if code not in codes:
+            codes.append(code)
+    return tuple(codes)
 
 
 def _default_bar(year: int, local_rule_file: str) -> tuple[float, str]:
@@ -223,7 +244,10 @@ class PackFacts:
     area: areas.Area
     la_years: list[int]
     headline: Part
+    trends: Part
+    neighbours: Part
     floor: Part
+    floor_history: Part
     risk: Part
     strands: Part
     accountability: Part
@@ -283,10 +307,19 @@ def _floor(d: PackDefinition) -> dict[str, Any]:
         "persistent": floor.persistence(
             floor.floor_history(d.la_code, d.local_rule_file or None), d.year, 3, rule_checked=True
         ),
-        "counts": floor.counts_by_year(d.la_code, d.local_rule_file or None),
         "league": floor.league(d.year, d.la_code, d.local_rule_file or None),
         "near_points": defaults.near_miss_points,
     }
+
+
+def _floor_history(d: PackDefinition) -> dict[str, Any]:
+    """Schools below the floor in every year with a rule and school results (the pack's local rule included),
+    up to the pack's year."""
+    counts = floor.counts_by_year(d.la_code, d.local_rule_file or None)
+    counts = counts[counts["year"] <= d.year]
+    if counts.empty:
+        raise NoDataError("no year up to this one has both a floor rule and school results")
+    return {"counts": counts}
 
 
 def _risk(d: PackDefinition) -> dict[str, Any]:
@@ -314,6 +347,8 @@ def _risk(d: PackDefinition) -> dict[str, Any]:
         "trend": risk.national_trend(d.year),
         "model": model,
         "unlinked": risk.unlinked(d.la_code, d.year),
+        "backtest": risk.backtest_summary(d.threshold),
+        "pooled": risk.pooled_forecast_calibration(d.threshold),
     }
 
 
@@ -368,6 +403,75 @@ def _data(d: PackDefinition) -> dict[str, Any]:
     }
 
 
+def _trends(d: PackDefinition) -> dict[str, Any]:
+    """The LA's results over time against its region, England and its neighbours; subjects; the disadvantaged
+    gap; every school's result by year."""
+    area = areas.resolve(d.la_code)
+    indicators = tables.load("la_indicators")
+    code = headline_indicator()
+    years = [y for y in coverage.indicator_years(code) if y <= d.year]
+    if not years:
+        raise NoDataError(f"no LA results published up to {d.year}")
+    first, last = years[0], years[-1]
+    return {
+        "first_year": first,
+        "last_year": last,
+        "comparison": trends.comparison_series(indicators, area, code, first, last, d.sn_version),
+        "subjects": trends.subject_table(indicators, area, first, last),
+        "gap": trends.disadvantaged_gap(indicators, area, first, last),
+        "spread": trends.school_spread(tables.load("school_results"), area.code, first, last),
+        "disadvantaged_pupils": _disadvantaged_pupils(d),
+    }
+
+
+def _disadvantaged_pupils(d: PackDefinition) -> float:
+    """About how many disadvantaged pupils took the tests in the LA in the pack's year: each school's cohort
+    (published, last published or estimated) times its share of pupils eligible for free school meals in the last
+    six years (census nearest the year). For the small-numbers warning, not a published figure."""
+    results, census = tables.load("school_results"), tables.load("census")
+    now = results[(results["year"] == d.year) & (results["la_code_now"] == d.la_code)].dropna(subset=["urn"])
+    urns = pd.Index(now["urn"].astype("int64").unique(), name="urn")
+    if urns.empty:
+        return float("nan")
+    cohort = risk.cohort_estimate(urns, d.year, results, census, tables.load("schools"))["cohort"]
+    held = census[census["urn"].isin(urns) & census["pct_fsm_ever6"].notna()].copy()
+    held["dist"] = (held["year"] - d.year).abs()
+    share = held.sort_values(["urn", "dist"]).drop_duplicates("urn").set_index("urn")["pct_fsm_ever6"]
+    return float((cohort * share.reindex(urns) / 100).sum(min_count=1))
+
+
+def _neighbours(d: PackDefinition) -> dict[str, Any]:
+    """The LA among its statistical neighbours by LAIT's rules, for the pack's year (or each indicator's latest
+    year up to it)."""
+    code = headline_indicator()
+    neighbours.require_rankable_la(d.la_code)
+    version: int | str = "custom" if d.custom_neighbours else d.sn_version
+    custom = list(d.custom_neighbours) or None
+    year = max(y for y in coverage.indicator_years(code) if y <= d.year)
+    sets = neighbours.neighbour_sets(d.la_code, "both", custom)
+    return {
+        "year": year,
+        "sets": sets,
+        "label": next(iter(neighbours.neighbour_sets(d.la_code, version, custom))),
+        "groups": neighbours.neighbour_table(d.la_code, custom=custom),
+        "ranking": neighbours.sn_ranking(None, d.la_code, code, year, version, custom),
+        "bands": neighbours.rank_band_table(
+            None, d.la_code, neighbours.HEADLINE_INDICATORS, None, version, custom, up_to=d.year
+        ),
+        "comparisons": {
+            ind: neighbours.comparison(None, d.la_code, ind, "both" if not custom else "custom", custom)
+            for ind in neighbours.HEADLINE_INDICATORS
+        },
+        "progress": {
+            ind: neighbours.progress_ci(None, d.la_code, ind)
+            for ind in neighbours.HEADLINE_INDICATORS
+            if ind in neighbours.PROGRESS_COLUMNS
+        },
+        "context": neighbours.context_table(d.la_code, year, version, custom),
+        "mismatches": neighbours.mismatch_report(None),
+    }
+
+
 def plan_flags(d: PackDefinition, strand: Part, risk_part: Part, acc: Part) -> pd.DataFrame:
     """Per plan school: below the floor, at risk of falling below the bar, stuck (the plan's and the support's
     reading of the other parts, so the counts agree with theirs)."""
@@ -404,7 +508,8 @@ def _plan(d: PackDefinition, strand: Part, risk_part: Part, acc: Part) -> dict[s
         at_risk_chance=d.at_risk_chance,
         stuck_urns=set(flags.index[flags["stuck"]]),
     )
-    return {"plan": built, "support": helped, "flags": flags, "risk_reason": risk_part.reason}
+    examples = [capacity.evaluate(council_file(f, "scenario file", (scenarios_dir(),))) for f in d.scenario_files]
+    return {"plan": built, "support": helped, "flags": flags, "risk_reason": risk_part.reason, "examples": examples}
 
 
 @lru_cache(maxsize=16)
@@ -416,7 +521,10 @@ def _facts(key: tuple, data_version: tuple) -> PackFacts:
         area=areas.resolve(d.la_code),
         la_years=coverage.la_years(d.la_code),
         headline=_part(_headline, d),
+        trends=_part(_trends, d),
+        neighbours=_part(_neighbours, d),
         floor=_part(_floor, d),
+        floor_history=_part(_floor_history, d),
         risk=risk_part,
         strands=strand,
         accountability=acc,

@@ -32,8 +32,9 @@ def quality_summary(results: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def la_coverage(results: pd.DataFrame, la_code: int) -> pd.DataFrame:
-    """Schools per year for one LA and how many have the headline measure published."""
-    mine = results[results["la_code"] == la_code]
+    """Schools per year for one LA (the schools in it now, so a council created since keeps their earlier
+    results) and how many have the headline measure published."""
+    mine = results[results["la_code_now"] == la_code]
     return (
         mine.groupby("year")
         .agg(schools=("year", "size"), with_rwm=("rwm_exp", "count"), with_progress=("read_prog", "count"))

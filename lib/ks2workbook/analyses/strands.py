@@ -60,8 +60,6 @@ def school_inputs(
     frame = frame.rename(columns={"la_code_now": "la_code"})
     s = rules.strands
     frame["below_floor"], basis = below_floor_flags(year, frame.index, local_rule_file)
-    frame.attrs["floor_basis"] = basis
-    frame.attrs["ofsted_date"] = ofsted_date(year)
     prog = progress.latest_scores(results, year, s.maximising_progress.progress_max_age).reindex(frame.index)
     frame = frame.join(prog[[*PROGRESS_NAMES, "progress_year"]])
     history = results[(results["year"] <= year)].dropna(subset=["urn", "rwm_exp"])
@@ -70,11 +68,17 @@ def school_inputs(
     judged = accountability.stuck(str(ofsted_date(year).date()), frameworks_file or "").set_index("urn")
     latest = accountability.judged(frameworks_file or "").sort_values("inspection_date")
     latest = latest[latest["inspection_date"] <= ofsted_date(year)].groupby("urn").tail(1).set_index("urn")
-    frame["in_category"] = judged["status"].reindex(frame.index).astype(str).eq(accountability.IN_CATEGORY)
-    frame["category"] = judged["category"].reindex(frame.index)
+    # In a category at the date: the school's own latest inspection (a school since closed or renumbered included),
+    # or its history through a predecessor (an academy keeps the category of the school it replaced).
+    own = latest["in_category"].reindex(frame.index).fillna(False).astype(bool)
+    chain = judged["status"].reindex(frame.index).astype(str).eq(accountability.IN_CATEGORY)
+    frame["in_category"] = own | chain
+    frame["category"] = latest["category"].reindex(frame.index).where(own, judged["category"].reindex(frame.index))
     frame["outstanding"] = latest["outstanding"].reindex(frame.index).fillna(False).astype(bool)
     frame["good_or_better"] = latest["good_or_better"].reindex(frame.index).fillna(False).astype(bool)
     frame["ofsted_framework"] = latest["framework"].reindex(frame.index)
+    frame.attrs["floor_basis"] = basis  # set last: pandas drops attrs on a join
+    frame.attrs["ofsted_date"] = ofsted_date(year)
     return frame
 
 

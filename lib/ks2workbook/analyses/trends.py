@@ -12,20 +12,16 @@ import pandas as pd
 from ..core.errors import NoDataError
 from ..core.world import ENGLAND
 from ..data.areas import Area
+from ..rules import indicators as indicator_sets
 from . import neighbours
 
-HEADLINE = "KS2RWM_Expected_STD"
+HEADLINE = indicator_sets.headline()
 
-#: Subject indicators shown beside the headline (LAIT codes) and their plain names.
-SUBJECTS: dict[str, str] = {
-    "KS2R_Expected_STD": "Reading",
-    "KS2W_Teacher_Assess": "Writing (teacher assessment)",
-    "KS2M_Expected_STD": "Maths",
-    "KS2GPS_Expected_STD": "Grammar, punctuation and spelling",
-    "KS2RWM_Higher_STD": "RWM higher standard",
-}
+#: Subject indicators shown beside the headline (LAIT codes) and their plain names (``rules/indicators.yaml``).
+SUBJECTS: dict[str, str] = {code: i.name for code, i in indicator_sets.group("subjects").items()}
 
-DISADVANTAGED = ("DAP_NEW_KS2_RWM", "NonDAP_NEW_KS2_RWM")
+#: Disadvantaged pupils, then the others (``rules/indicators.yaml``).
+DISADVANTAGED: tuple[str, str] = tuple(indicator_sets.codes("disadvantaged"))  # type: ignore[assignment]
 
 
 def describe(indicators: pd.DataFrame, indicator: str) -> str:
@@ -52,23 +48,25 @@ def _series(indicators: pd.DataFrame, indicator: str, la_code: int, years: range
     return neighbours.series(indicators, la_code, indicator).set_index("year")["value"].reindex(years)
 
 
-def _sn_average(indicators: pd.DataFrame, la_code: int, indicator: str, years: range) -> pd.Series:
-    return neighbours.sn_average(indicators, la_code, indicator).set_index("year")["value"].reindex(years)
+def _sn_average(
+    indicators: pd.DataFrame, la_code: int, indicator: str, years: range, version: int | None = None
+) -> pd.Series:
+    return neighbours.sn_average(indicators, la_code, indicator, version).set_index("year")["value"].reindex(years)
 
 
 def comparison_series(
-    indicators: pd.DataFrame, area: Area, indicator: str, first_year: int, last_year: int
+    indicators: pd.DataFrame, area: Area, indicator: str, first_year: int, last_year: int, version: int | None = None
 ) -> pd.DataFrame:
     """Wide table, one row per year from ``first_year`` to ``last_year`` (COVID years kept, as NaN), columns: the
-    LA, its region, England, and the statistical-neighbour average (LAIT's rule: plain mean of the 10 DfE May
-    2025 neighbours with a value)."""
+    LA, its region, England, and the statistical-neighbour average (LAIT's rule: plain mean of the 10 DfE
+    neighbours of edition ``version`` (the newest by default) with a value)."""
     check_year_range(indicators, indicator, first_year, last_year)
     years = range(first_year, last_year + 1)
     columns = {area.name: _series(indicators, indicator, area.code, years)}
     if area.region_code is not None:
         columns[area.region or "Region"] = _series(indicators, indicator, area.region_code, years)
     columns["England"] = _series(indicators, indicator, ENGLAND, years)
-    columns["Statistical neighbours (average)"] = _sn_average(indicators, area.code, indicator, years)
+    columns["Statistical neighbours (average)"] = _sn_average(indicators, area.code, indicator, years, version)
     frame = pd.DataFrame(columns)
     frame.index.name = "year"
     return frame
@@ -110,9 +108,10 @@ def disadvantaged_gap(indicators: pd.DataFrame, area: Area, first_year: int, las
 def school_spread(
     results: pd.DataFrame, la_code: int, first_year: int, last_year: int, measure: str = "rwm_exp"
 ) -> pd.DataFrame:
-    """The LA's schools' results by year (one row per school and year with a published value), with cohort size
-    where the file gives it. Suppressed results are left out of the dots and counted in ``n_suppressed``."""
-    mine = results[(results["la_code"] == la_code) & results["year"].between(first_year, last_year)]
+    """The LA's schools (by the LA they are in now, so a council created since keeps its schools' earlier
+    results) by year: one row per school and year with a published value, with cohort size where the file gives
+    it. Suppressed results are left out of the dots and counted in ``n_suppressed``."""
+    mine = results[(results["la_code_now"] == la_code) & results["year"].between(first_year, last_year)]
     counts = mine.groupby("year")[measure].agg(n_published="count", n_rows="size")
     counts["n_suppressed"] = counts["n_rows"] - counts["n_published"]
     dots = mine.loc[mine[measure].notna(), ["urn", "school_name", "year", "cohort", measure]]

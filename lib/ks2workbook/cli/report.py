@@ -1,4 +1,4 @@
-"""``ks2workbook report``: the report pack for one LA, several, or all."""
+"""``ks2workbook report``: the report pack for one council, several, or every current council."""
 
 from __future__ import annotations
 
@@ -9,39 +9,73 @@ import typer
 
 from .common import app, friendly
 
+FileOpt = typer.Option
+
 
 @app.command("report")
 @friendly
 def report(
-    la: Annotated[list[str] | None, typer.Option("--la", help="LA code (repeatable); default 831 Derby")] = None,
-    all_las: Annotated[bool, typer.Option("--all", help="every current LA (about 153)")] = False,
-    year: Annotated[int | None, typer.Option("--year", help="KS2 year for notebooks that take one")] = None,
-    scenario: Annotated[list[Path] | None, typer.Option("--scenario", help="capacity scenario file(s)")] = None,
-    notebook: Annotated[list[str] | None, typer.Option("--notebook", help="only these notebooks")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="output root (default outputs/)")] = None,
+    la: Annotated[list[str] | None, typer.Option("--la", help="council code or name (repeatable); default 831")] = None,
+    all_las: Annotated[bool, typer.Option("--all", help="every current council (about 150)")] = False,
+    year: Annotated[int | None, typer.Option("--year", help="year of KS2 results; default the latest held")] = None,
+    local_rule_file: Annotated[
+        str, FileOpt("--local-rule-file", help="the council's floor for years without a national one (rules/...)")
+    ] = "",
+    threshold: Annotated[float | None, typer.Option("--threshold", help="the bar, % at the expected standard")] = None,
+    at_risk_chance: Annotated[float | None, typer.Option("--at-risk-chance", help="at risk from this chance")] = None,
+    strand_rules_file: Annotated[str, FileOpt("--strand-rules-file", help="the council's strand criteria")] = "",
+    frameworks_file: Annotated[str, FileOpt("--frameworks-file", help="the council's reading of Ofsted")] = "",
+    as_of: Annotated[str, typer.Option("--as-of", help="date of the Ofsted figures (2026-05-06)")] = "",
+    sn_version: Annotated[int | None, typer.Option("--sn-version", help="statistical neighbours edition")] = None,
+    custom_neighbours: Annotated[str, typer.Option("--custom-neighbours", help="LA codes, comma-separated")] = "",
+    national_change: Annotated[float | None, typer.Option("--national-change", help="England's move (points)")] = None,
+    allocation_file: Annotated[str, FileOpt("--allocation-file", help="adviser days by strand and risk")] = "",
+    prices_file: Annotated[str, FileOpt("--prices-file", help="adviser pay, on-costs, day rates")] = "",
+    clusters_file: Annotated[str, FileOpt("--clusters-file", help="clusters or area footprints")] = "",
+    support_rules_file: Annotated[str, FileOpt("--support-rules-file", help="who may support whom")] = "",
+    scenario: Annotated[
+        list[str] | None, typer.Option("--scenario", help="worked capacity scenario (repeatable)")
+    ] = None,
+    notebook: Annotated[list[str] | None, typer.Option("--notebook", help="only these reports")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="output folder (default outputs/)")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="worker processes (default: the machine's cores)")] = 0,
     progress: Annotated[bool, typer.Option(help="progress bar")] = True,
 ) -> None:
-    """Execute the report notebooks for each LA and write HTML (no code), executed notebooks and an Excel workbook
-    under outputs/<run-date>/<la_code>/, with an index per run. Exit code 1 if anything failed."""
+    """Make the report pack (HTML with no code, the executed notebooks and an Excel workbook) for each council
+    under <out>/<run-date>/<la_code>/, with an index per run. Every parameter and council file is checked before
+    anything runs. Exit code 1 if any council's pack could not be made (its previous pack is kept)."""
     import os
 
+    from ..core.paths import output_root
     from ..reporting.pack import current_la_codes, run_pack
 
     codes = current_la_codes() if all_las else (la or ["831"])
-    extra: dict = {"year": year}
-    if scenario:
-        extra["scenario_files"] = [str(p.resolve()) for p in scenario]
-        extra["scenario_file"] = str(scenario[0].resolve())
+    params = {
+        "year": year,
+        "local_rule_file": local_rule_file,
+        "threshold": threshold,
+        "at_risk_chance": at_risk_chance,
+        "strand_rules_file": strand_rules_file,
+        "frameworks_file": frameworks_file,
+        "as_of": as_of,
+        "sn_version": sn_version,
+        "custom_neighbours": [c for c in custom_neighbours.replace(";", ",").split(",") if c.strip()],
+        "national_change": national_change,
+        "allocation_file": allocation_file,
+        "prices_file": prices_file,
+        "clusters_file": clusters_file,
+        "support_rules_file": support_rules_file,
+        "scenario_files": list(scenario or []),
+    }
     workers = jobs or min(os.cpu_count() or 1, len(codes))
-    run = run_pack(codes, notebooks=notebook, out_root=out, extra=extra, jobs=workers, progress=progress)
+    root = output_root(out)
+    run = run_pack(codes, notebooks=notebook, out_root=root, extra=params, jobs=workers, progress=progress)
     for outcome in run.outcomes:
-        for result in outcome.results:
-            if result.ok:
-                typer.echo(f"ok      {outcome.la_code} {result.notebook}: {result.html}")
-            else:
-                typer.echo(f"FAILED  {outcome.la_code} {result.notebook}: {result.error}", err=True)
+        if outcome.published:
+            typer.echo(f"ok      {outcome.la_code}: {outcome.folder}")
+        else:
+            typer.echo(f"FAILED  {outcome.la_code}: {outcome.reason}", err=True)
     typer.echo(run.summary(), err=bool(run.failed))
     if run.failed:
-        typer.echo("failed LAs kept their previous reports; see the log for details", err=True)
+        typer.echo("the councils that failed kept their previous packs; the log has the details", err=True)
         raise typer.Exit(code=1)

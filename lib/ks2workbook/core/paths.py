@@ -99,3 +99,20 @@ def shown(path: str | Path) -> str:
         if p.is_relative_to(root):
             return p.relative_to(root).as_posix()
     return p.name
+
+
+def output_root(path: str | Path | None = None) -> Path:
+    """Where a report run writes: ``outputs/`` by default, or a folder given by the user, which must be inside
+    the workbook or the council's folder (``KS2WB_COUNCIL_DIR``): a run never writes elsewhere."""
+    from .errors import ConfigError
+
+    if path in (None, ""):
+        return outputs_dir()
+    found = Path(str(path)).expanduser()
+    found = (found if found.is_absolute() else Path.cwd() / found).resolve()
+    if not any(found.is_relative_to(root) for root in council_dirs()):
+        raise ConfigError(
+            f"output folder {found.name} is outside the workbook folder; write inside it (outputs/ by default) or "
+            "set KS2WB_COUNCIL_DIR to the council's folder"
+        )
+    return found

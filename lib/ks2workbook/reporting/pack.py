@@ -25,8 +25,6 @@ from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
 
-import pandas as pd
-
 from .. import __version__
 from ..core.errors import WorkbookError
 from ..core.paths import outputs_dir
@@ -47,6 +45,12 @@ class LaOutcome:
     folder: Path
     log: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """Why the pack was not made, in one line (the first failing notebook's reason)."""
+        bad = next((r for r in self.results if not r.ok), None)
+        return "" if bad is None else f"{REPORT_NOTEBOOKS.get(bad.notebook, bad.notebook)}: {bad.error}"
 
 
 @dataclass
@@ -77,11 +81,10 @@ class PackRun:
 
 
 def current_la_codes() -> list[int]:
-    """LAs that exist now: those with a KS2 headline value in the latest year (retired councils drop out)."""
-    table = dataset.load("la_indicators")
-    rows = table[(table.indicator == "KS2RWM_Expected_STD") & (table.la_code < dataset.ENGLAND) & table.value.notna()]
-    latest = rows.year.max()
-    return sorted(int(c) for c in rows.loc[rows.year == latest, "la_code"].unique())
+    """Every council that exists now (the LA list, less those ended by a reorganisation): the small ones whose
+    figures are suppressed too, so each gets a pack that says what is missing."""
+    table = dataset.load("areas")
+    return sorted(int(c) for c in table.loc[table["current"].astype(bool), "la_code"])
 
 
 @cache
@@ -101,23 +104,36 @@ def notebook_parameters(name: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def parameters_for(name: str, la_code: int, extra: dict) -> dict:
-    """``la_code`` plus those of ``extra`` (``year``, ``scenario_files``...) that this notebook declares."""
-    declared = notebook_parameters(name)
-    return {"la_code": la_code, **{k: v for k, v in extra.items() if k in declared and v is not None}}
+def check_notebooks(names: Sequence[str]) -> None:
+    """Every notebook of the pack is one of the pack's and takes exactly the pack's parameters (a notebook that
+    drifted would otherwise run with its own defaults and show other figures)."""
+    from ..views.page import PARAMETERS
+
+    for name in names:
+        if name not in REPORT_NOTEBOOKS:
+            raise WorkbookError(f"no report {name!r}; the reports are: {', '.join(REPORT_NOTEBOOKS)}")
+        notebook_path(name)
+        declared = notebook_parameters(name)
+        if declared != set(PARAMETERS):
+            odd = sorted(declared ^ set(PARAMETERS))
+            raise WorkbookError(f"notebook {name} does not take the pack's parameters ({', '.join(odd)} differ)")
+
+
+def parameters_for(la_code: int, params: dict) -> dict:
+    """The notebook parameters of one LA's pack: the pack's, the same for every notebook."""
+    return {**params, "la_code": la_code}
+
+
+def define_all(codes: Sequence[int], params: dict) -> None:
+    """Check the pack's parameters for every LA before a kernel starts: a bad file or value stops the run with
+    one line (a council's cluster file names its council, so it is checked against each)."""
+    from ..analyses import pack
+
+    for code in codes:
+        pack.define(**{k: v for k, v in params.items() if k != "interactive"}, la_code=code)
 
 
 # -- one LA ------------------------------------------------------------------------------------------------------
-
-
-def _write_tables_xlsx(tables_dir: Path, out: Path) -> Path | None:
-    """The key tables kept by the notebooks (``export.keep``), one sheet each, in one workbook."""
-    from .export import write_xlsx
-
-    files = sorted(tables_dir.glob("*.parquet"))
-    if not files:
-        return None
-    return write_xlsx({f.stem.split("__", 1)[-1]: pd.read_parquet(f) for f in files}, out)
 
 
 def replace_dir(new: Path, dest: Path) -> None:
@@ -137,25 +153,22 @@ def run_la(
     dest = run_dir / str(area.code)
     scratch = run_dir / f".tmp-{area.code}-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
-    tables = scratch / "_tables"
-    tables.mkdir(parents=True)
+    scratch.mkdir(parents=True)
     results = []
-    for index, name in enumerate(notebooks):
+    params = parameters_for(area.code, extra)
+    for name in notebooks:
         title, meta = report_meta(area, REPORT_NOTEBOOKS.get(name, name))
-        nb_tables = tables / f"{index:02d}-{name}"
-        results.append(render(session, name, parameters_for(name, area.code, extra), scratch, title, meta, nb_tables))
+        results.append(render(session, name, params, scratch, title, meta))
+    if all(r.ok for r in results):
+        try:
+            session.write_workbook(params, scratch / f"ks2_tables_{area.code}.xlsx")
+        except WorkbookError as exc:
+            results.append(Rendered(notebook="Excel tables", la_code=area.code, error=str(exc)))
     seconds: dict[str, float] = {}
     for result in results:
         for key, value in result.seconds.items():
             seconds[key] = seconds.get(key, 0.0) + value
     if all(r.ok for r in results):
-        kept = tables if any(tables.rglob("*.parquet")) else None
-        if kept is not None:
-            for sub in sorted(tables.iterdir()):
-                for f in sub.glob("*.parquet"):
-                    os.replace(f, tables / f"{sub.name}__{f.stem}.parquet")
-            _write_tables_xlsx(tables, scratch / f"ks2_tables_{area.code}.xlsx")
-        shutil.rmtree(tables, ignore_errors=True)
         if dest.is_dir():  # a run of some notebooks keeps the day's other reports of this LA
             for old in dest.iterdir():
                 if old.is_file() and not (scratch / old.name).exists():
@@ -167,7 +180,12 @@ def run_la(
     shutil.rmtree(scratch, ignore_errors=True)
     log = run_dir / "logs" / f"{area.code}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text("\n".join(f"{r.notebook}: {'ok' if r.ok else 'FAILED: ' + str(r.error)}" for r in results) + "\n")
+    lines = []
+    for r in results:
+        lines.append(f"{r.notebook}: {'ok' if r.ok else 'FAILED: ' + str(r.error)}")
+        if r.detail:
+            lines.append(r.detail)
+    log.write_text("\n".join(lines) + "\n")
     for r in results:
         r.html = r.executed = None
     return LaOutcome(area.code, results, False, dest, log=log, seconds=seconds)
@@ -257,14 +275,13 @@ def write_run_index(run_dir: Path, failed: Sequence[LaOutcome] = ()) -> Path:
             f"<tr><td>{code}</td><td>{html.escape(str(names.get(code, '')))}</td><td>{' · '.join(links)}</td></tr>"
         )
     failures = "".join(
-        f'<li class="failed">{o.la_code} {html.escape(str(names.get(o.la_code, "")))}: failed in this run, the '
-        f'previous report (if any) is kept; <a href="logs/{o.la_code}.log">log</a></li>'
+        f'<li class="failed">{o.la_code} {html.escape(str(names.get(o.la_code, "")))}: not made in this run '
+        f"({html.escape(o.reason)}); the previous report, if any, is kept.</li>"
         for o in failed
-        if o.log is not None
     )
     body = (
-        f"<p>{len(rows)} local authorities.</p>"
-        + (f"<ul>{failures}</ul>" if failures else "")
+        f"<p>Reports for {len(rows)} councils.</p>"
+        + (f"<h2>Not made in this run: {len(failed)}</h2><ul>{failures}</ul>" if failures else "")
         + "<table><thead><tr><th>LA</th><th>Name</th><th>Reports</th></tr></thead><tbody>"
         + "".join(rows)
         + '</tbody></table><p><a href="../index.html">All runs</a></p>'
@@ -304,11 +321,11 @@ def run_pack(
 
     root = out_root or outputs_dir()
     notebooks = list(notebooks or REPORT_NOTEBOOKS)
-    for name in notebooks:
-        notebook_path(name)
-    codes = [areas.require_la(c).code for c in la_codes]  # typos fail before any kernel starts
+    check_notebooks(notebooks)
     dataset.build_all()  # fresh tables before workers read them
+    codes = list(dict.fromkeys(areas.require_la(c).code for c in la_codes))  # each council once
     extra = dict(extra or {})
+    define_all(codes, extra)  # every parameter and council file checked before any kernel starts
     started = time.perf_counter()
     run_dir = root / (date or run_date())
     with run_lock(root):

@@ -63,6 +63,7 @@ class Rendered:
     html: Path | None = None
     executed: Path | None = None
     error: str | None = None
+    detail: str = ""  # for the log only: the failing cell and its traceback
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -175,11 +176,40 @@ class KernelSession:
         try:
             self.loop.run_until_complete(client.async_execute())
         except CellExecutionError as exc:
-            raise WorkbookError(f"notebook {name} failed: {exc.ename}: {exc.evalue}") from None
+            cell = next(
+                (
+                    i
+                    for i, c in enumerate(notebook.cells)
+                    if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+                ),
+                None,
+            )
+            reason = exc.evalue if exc.ename in STOPS else f"{exc.ename}: {exc.evalue} (a fault of the workbook)"
+            failed = NotebookFailed(reason)
+            source = notebook.cells[cell].source if cell is not None else ""
+            failed.detail = f"cell {cell}:\n{source}\n{exc.traceback if hasattr(exc, 'traceback') else exc}"
+            raise failed from None
         except DeadKernelError as exc:
             self.km = None  # restarted on the next run
             raise WorkbookError(f"notebook {name}: the kernel died ({exc}); it will be restarted") from None
         return notebook
+
+    def write_workbook(self, parameters: dict, out: Path) -> None:
+        """The pack's Excel tables, written by the kernel from the facts it already holds."""
+        code = (
+            f"from ks2workbook.reporting.workbook import write_pack_workbook as _w\n_w({parameters!r}, {str(out)!r})\n"
+        )
+        self._run_code(code)
+
+
+#: Errors a notebook raises on purpose, with a message for the reader (the pack cannot be made).
+STOPS = ("ReportStop", "WorkbookError", "NoDataError", "ConfigError", "UnknownAreaError")
+
+
+class NotebookFailed(WorkbookError):
+    """A notebook that stopped: the reason in one line, the cell and traceback in ``detail`` (for the log)."""
+
+    detail = ""
 
 
 _EXPORTER = None
@@ -222,10 +252,10 @@ def run_date() -> str:
 def report_meta(area, notebook_title: str) -> tuple[str, str]:
     """The banner line (LA, region, run date, version, sources) and the report title."""
     title = f"{notebook_title}: {area.name}"
+    region = f", {html.escape(area.region)}" if area.region else ""
     meta = (
-        f"{html.escape(area.name)} (LA {area.code}), {html.escape(area.region or '')}. "
-        f"Run {run_date()} with ks2workbook {__version__}. Data: DfE KS2 performance tables 2016-2025 "
-        "(no tests in 2020-21), DfE LAIT, school census, Ofsted; see the data appendix."
+        f"{html.escape(area.name)}{region}. Made on {dt.date.today().day} {dt.date.today():%B %Y}. Data: the DfE's KS2 results and "
+        'LAIT, the school census and Ofsted (<a href="#about-the-data">about the data</a>).'
     )
     return title, meta
 
@@ -237,7 +267,7 @@ def render(
     dest_dir: Path,
     title: str,
     meta: str,
-    tables_dir: Path | None = None,
+    tables_dir: Path | None = None,  # unused: the pack's Excel tables are written from the facts
 ) -> Rendered:
     """Execute and render one notebook into ``dest_dir`` (which the caller treats as scratch until the whole LA
     succeeded). Errors are returned, not raised, so a batch carries on."""
@@ -249,17 +279,18 @@ def render(
         result.seconds["analysis"] = time.perf_counter() - start
         start = time.perf_counter()
         nbformat.write(executed, dest_dir / f"{name}.ipynb")
-        footer = (
-            f"Generated {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by ks2workbook {__version__}. "
-            f"Parameters: {html.escape(str(parameters))}."
-        )
+        footer = f"Made on {dt.date.today().day} {dt.date.today():%B %Y} with the KS2 workbook, version {__version__}."
         (dest_dir / f"{name}.html").write_text(to_html(executed, title, meta, footer), encoding="utf-8")
         result.seconds["rendering"] = time.perf_counter() - start
     except WorkbookError as exc:
         result.error = str(exc)
+        result.detail = getattr(exc, "detail", "")
         return result
     except Exception as exc:  # noqa: BLE001 - anything else is reported, never a traceback on the terminal
-        result.error = f"{type(exc).__name__}: {exc}"
+        import traceback
+
+        result.error = f"{type(exc).__name__}: {exc} (a fault of the workbook)"
+        result.detail = "".join(traceback.format_exception(exc))
         return result
     result.html, result.executed = dest_dir / f"{name}.html", dest_dir / f"{name}.ipynb"
     return result

@@ -23,6 +23,7 @@ class PackDefaults(BaseModel):
     at_risk_chance: float = Field(gt=0, lt=1)
     medium_risk_chance: float = Field(gt=0, lt=1)
     near_miss_points: float = Field(gt=0, le=50)
+    near_miss_progress_points: float = Field(gt=0, le=20)
     small_cohort: int = Field(ge=1, le=100)
     small_group: int = Field(ge=1, le=100)
     watch_list_length: int = Field(ge=1, le=100)
@@ -51,6 +52,7 @@ class PackDefinition(BaseModel):
     frameworks_file: str = ""
     as_of: str  # ISO date of the accountability figures
     sn_version: int
+    custom_neighbours: tuple[int, ...] = ()  # a council's own comparison group, beside the DfE's
     national_change: float | None = Field(default=None, ge=-20, le=20)  # None: England's known movements
     allocation_file: str  # always a file: the council's, else the default named in pack.yaml
     prices_file: str

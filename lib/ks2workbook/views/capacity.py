@@ -1,11 +1,11 @@
-"""Capacity views: the council's tables formatted for people, the charts, the sliders and one-line readings.
-
-The numbers come from :mod:`ks2workbook.analyses.capacity`; this module only formats, draws and words them.
+"""The capacity report for people: the council's own plan (days its schools need, who supplies them, the cost
+and gap per financial year, per cluster), school-to-school support, worked examples named for the pack, and the
+sliders for JupyterLab. Numbers from :mod:`ks2workbook.analyses.capacity` and :mod:`ks2workbook.analyses.plan`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -15,21 +15,38 @@ from ..analyses.capacity import (
     CapacityResult,
     apply_sliders,
     break_even,
-    compare,
-    compare_years,
-    cost_by_strand,
     cost_table,
     evaluate,
-    financial_years_table,
     published_check,
 )
+from ..analyses.pack import PackFacts
 from ..core.errors import ConfigError
 from ..core.formats import fmt_gbp_k, fmt_int
-from ..rules.scenario import ALL, TO_MEET_DEMAND
+from ..rules.scenario import ALL
 from ..rules.strands import STRANDS
+from . import page
+from . import support as support_view
 from .style import OKABE_ITO, ROLE_COLOURS, new_axes
 
-#: Colours of the strands in charts (Okabe-Ito, in strand order: from most to least support).
+WHAT = (
+    "What the council's school-improvement plan needs and costs: the improvement adviser days its schools need "
+    "(by strand and risk, from its own results), who supplies them (employed or bought in), the cost and any gap "
+    "per financial year, how the work divides between clusters, and which strong schools could support weaker "
+    "ones."
+)
+GLOSSARY = (
+    "Improvement adviser",
+    "Strand",
+    "At risk",
+    "Financial year",
+    "FTE",
+    "On-costs",
+    "School-to-school support",
+    "Cluster",
+    "Stuck school",
+    "Free school meals (FSM)",
+)
+
 STRAND_COLOURS: dict[str, str] = {
     "below_floor": OKABE_ITO["vermillion"],
     "maximising_progress": OKABE_ITO["orange"],
@@ -37,284 +54,427 @@ STRAND_COLOURS: dict[str, str] = {
     "good_to_great": OKABE_ITO["sky_blue"],
     "great": OKABE_ITO["bluish_green"],
 }
-
-
 SUPPLY_COLOURS: dict[str, str] = {"employed": OKABE_ITO["blue"], "external": OKABE_ITO["reddish_purple"]}
+LEVEL_WORDS = {"high": "high risk", "medium": "medium risk", "low": "low risk", ALL: "every school"}
 
 
-def format_table(df: pd.DataFrame, money: Iterable[str] = (), days: Iterable[str] = ()) -> pd.DataFrame:
-    """People's numbers: money columns as ``£542k`` (one decimal under £10k), day columns as ``1,234``."""
-    out = df.copy()
-    for c in money:
-        if c in out:
-            out[c] = [("" if pd.isna(v) else fmt_gbp_k(v, 1 if 0 < abs(v) < 10_000 else 0)) for v in out[c]]
-    for c in days:
-        if c in out:
-            out[c] = ["" if pd.isna(v) else fmt_int(v) for v in out[c]]
-    return out.fillna("")
+def days_word(result: CapacityResult) -> str:
+    """What the days are called: "improvement adviser days" (today) or "SIP days" (the 2010 examples)."""
+    return f"{result.scenario.term} days"
 
 
-def display_cost_table(result: CapacityResult, vs: CapacityResult | None = None) -> pd.DataFrame:
-    return format_table(cost_table(result, vs), money=["cost"], days=["days"])
+def money(value: float) -> str:
+    """£542k; one decimal under £10k (a small council's plan is a few thousand pounds)."""
+    return fmt_gbp_k(value, 1 if 0 < abs(value) < 10_000 else 0)
 
 
-def display_published_check(result: CapacityResult) -> pd.DataFrame:
-    check = published_check(result)
+def _money_col(values: Iterable[float]) -> list[str]:
+    return ["" if pd.isna(v) else money(v) for v in values]
 
-    def f(v: float, money: bool) -> str:
-        return fmt_gbp_k(v, 1) if money else fmt_int(v)
 
+def _days_col(values: Iterable[float]) -> list[str]:
+    return ["" if pd.isna(v) else fmt_int(v) for v in values]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The council's plan
+# ------------------------------------------------------------------------------------------------------------
+
+
+def plan_sentence(facts: PackFacts) -> list[str]:
+    """The plan in one sentence (the cabinet summary's words too)."""
+    p = facts.plan["plan"]
+    r = p.result
+    first = r.years.iloc[0]
+    parts = [
+        page.esc(f"The plan for {facts.year}'s results needs "),
+        page.fact("plan_days", fmt_int(r.days_needed)),
+        page.esc(f" {days_word(r)} a year for {fmt_int(len(p.levels))} schools and costs "),
+        page.fact("plan_cost", money(r.cost_total)),
+        page.esc(
+            f" a full year ({money(r.cost_per_day)} a day, every overhead counted); starting in September, "
+            f"{first['fy']} carries {first['months']:g} months of it: "
+        ),
+        page.fact("plan_first_year", money(first["cost"])),
+        page.esc("."),
+    ]
+    if p.budget_given:
+        gap = float(r.years["gap_full_year"].iloc[-1])
+        word = "a gap" if gap > 0 else "a surplus"
+        parts += [
+            page.esc(f" Against the budget given, the full-year position is {word} of "),
+            page.fact("plan_gap", money(abs(gap))),
+            page.esc("."),
+        ]
+    return parts
+
+
+def section_plan(facts: PackFacts) -> list:
+    pl = facts.plan
+    if not pl.ok:
+        return [page.missing_part("The plan", pl.reason)]
+    p = pl["plan"]
+    r = p.result
+    emp = r.lines[r.lines["kind"] == "employed"]
+    ext = r.lines[r.lines["kind"] == "external"]
+    out = [
+        page.cards(
+            [
+                ("plan_days", fmt_int(r.days_needed), f"{days_word(r)} a year the schools need"),
+                ("", f"{float(emp['quantity'].sum()):g}", "employed advisers (FTE)"),
+                ("", fmt_int(float(ext["days"].sum())), "days bought in"),
+                ("plan_cost", money(r.cost_total), "a full year's cost"),
+            ]
+        ),
+        page.takeaway(*plan_sentence(facts)),
+        page.say(
+            f"Days per school: {p.files.allocation.name}. Prices: {p.files.prices.name}. A council gives its "
+            "own allocation and prices; the report then uses them."
+        ),
+    ]
+    if not p.budget_given:
+        out.append(
+            page.note(
+                "No budget has been given for the plan, so this report shows its cost but no gap. A "
+                "council adds its budget to its price file to see the gap per financial year."
+            )
+        )
+    if pl["risk_reason"]:
+        out.append(
+            page.note(
+                f"No risk levels this year ({pl['risk_reason']}); every school is planned at "
+                f"{p.files.allocation.no_estimate_as} risk."
+            )
+        )
+    return out
+
+
+def table_demand(result: CapacityResult) -> pd.DataFrame:
+    d = result.demand
     return pd.DataFrame(
         {
-            "figure": check["figure"],
-            "published": [f(v, m) for v, m in zip(check["published"], check["_money"], strict=True)],
-            "computed": [f(v, m) for v, m in zip(check["computed"], check["_money"], strict=True)],
-            "difference": [f(v, m) for v, m in zip(check["difference"], check["_money"], strict=True)],
-            "agrees": ["yes" if a else "NO" for a in check["agrees"]],
-            "comment": check["comment"],
+            "Strand": d["strand_label"],
+            "Risk": d["risk"].map(LEVEL_WORDS),
+            "Schools": d["schools"].map(fmt_int),
+            "Days per school": d["days_per_school"].map(lambda v: f"{v:g}"),
+            "Days a year": d["days"].map(fmt_int),
         }
     )
 
 
-def display_financial_years(result: CapacityResult) -> pd.DataFrame:
-    money = ["cost in year", "funding", "gap in year", "gap at full-year rates"]
-    out = format_table(financial_years_table(result), money=money)
-    out["months under this scenario"] = [f"{m:g}" for m in result.years["months"].round(2)]
-    return out
-
-
-def display_cost_by_strand(result: CapacityResult) -> pd.DataFrame:
-    df = cost_by_strand(result)
-    out = format_table(df, money=["cost", "cost per school"], days=["schools", "SIP days", "pupils"])
-    out["days per school"] = ["" if pd.isna(v) else f"{v:.1f}" for v in df["days per school"]]
-    out["cost per pupil"] = ["–" if pd.isna(v) else f"£{v:,.0f}" for v in df["cost per pupil"]]
-    return out
-
-
-def break_even_summary(result: CapacityResult) -> str:
-    """The break-even in a sentence or two per employed line, for people."""
-    out = []
-    for r in break_even(result).itertuples():
-        costs = f"{r.line}: a day delivered costs £{r.cost_per_day_salary:,.0f} on salary"
-        if r.cost_per_day_with_supplement != r.cost_per_day_salary:
-            costs += f", £{r.cost_per_day_with_supplement:,.0f} with the market supplement"
-        if r.cost_per_day_with_management != r.cost_per_day_with_supplement:
-            costs += f", £{r.cost_per_day_with_management:,.0f} with the management posts shared in"
-        text = (
-            f"{costs}; external SIPs cost £{r.external_day_rate:,.0f} a day. Employing is cheaper per day "
-            f"delivered only while the external day rate is above £{r.break_even_day_rate:,.0f}"
-        )
-        if r.break_even_day_rate_with_management != r.break_even_day_rate:
-            text += f" (£{r.break_even_day_rate_with_management:,.0f} counting management)"
-        text += ". "
-        if r.max_supplement >= 0:
-            text += (
-                f"At £{r.external_day_rate:,.0f} a day, a market supplement of up to "
-                f"£{r.max_supplement:,.0f} per FTE keeps employing cheaper."
-            )
-        else:
-            text += (
-                f"At £{r.external_day_rate:,.0f} a day no market supplement keeps employing cheaper: the "
-                f"salary alone is £{-r.max_supplement:,.0f} per FTE above the cost of the same days "
-                "bought in."
-            )
-        out.append(text)
-    return "\n".join(out)
-
-
-METRIC_LABELS = {
-    "recurring_gap": "full-year gap in the last year of the horizon",
-    "horizon_gap": "gap summed over the horizon (in-year)",
-    "cost": "full-year cost",
-}
-
-
-def _kfmt(ax, axis: str = "y") -> None:
-    from matplotlib.ticker import FuncFormatter
-
-    f = FuncFormatter(lambda v, _: fmt_gbp_k(v))
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(f)
-
-
-def plot_days(results: Sequence[CapacityResult], ax=None):
-    """Per scenario, two stacked bars: SIP days needed (by strand) and supplied (employed, external)."""
-    if ax is None:
-        _, ax = new_axes("SIP days a year: needed by the allocation vs supplied", "", "SIP days a year")
-    from matplotlib.transforms import blended_transform_factory
-
-    trans = blended_transform_factory(ax.transData, ax.transAxes)
-    labels_done: set[str] = set()
-    ticks, ticklabels = [], []
-    for i, r in enumerate(results):
-        x_need, x_sup = i * 3, i * 3 + 1
-        bottom = 0.0
-        by_strand = r.demand.groupby("strand", sort=False)["days"].sum()
-        for strand in STRANDS:
-            v = float(by_strand.get(strand, 0.0))
-            if v:
-                lab = STRANDS[strand] if strand not in labels_done else None
-                labels_done.add(strand)
-                ax.bar(x_need, v, bottom=bottom, color=STRAND_COLOURS[strand], label=lab, width=0.9)
-                bottom += v
-        ax.text(x_need, bottom, fmt_int(bottom), ha="center", va="bottom", fontsize=9)
-        bottom = 0.0
-        for kind in ("employed", "external"):
-            v = float(r.lines.loc[r.lines["kind"] == kind, "days"].sum())
-            if v:
-                key = f"supply:{kind}"
-                lab = (
-                    ("LA-employed SIPs" if kind == "employed" else "External SIPs") if key not in labels_done else None
-                )
-                labels_done.add(key)
-                ax.bar(x_sup, v, bottom=bottom, color=SUPPLY_COLOURS[kind], label=lab, width=0.9, hatch="//")
-                bottom += v
-        ax.text(x_sup, bottom, fmt_int(bottom), ha="center", va="bottom", fontsize=9)
-        ticks += [x_need, x_sup]
-        ticklabels += ["needed", "supplied"]
-        ax.text((x_need + x_sup) / 2, -0.11, r.label, transform=trans, ha="center", va="top", fontsize=9)
-    ax.set_xticks(ticks)
-    ax.set_xticklabels(ticklabels, fontsize=9)
+def plot_days(result: CapacityResult, title: str):
+    """Days a year needed (by strand) beside days supplied (employed, bought in), from zero."""
+    fig, ax = new_axes(title, "", f"{days_word(result).capitalize()} a year", figsize=(8, 4.6))
+    bottom = 0.0
+    by_strand = result.demand.groupby("strand", sort=False)["days"].sum()
+    for strand, label in STRANDS.items():
+        v = float(by_strand.get(strand, 0.0))
+        if v:
+            ax.bar(0, v, bottom=bottom, color=STRAND_COLOURS[strand], label=label, width=0.7)
+            bottom += v
+    ax.text(0, bottom, fmt_int(bottom), ha="center", va="bottom")
+    bottom = 0.0
+    names = {"employed": "employed advisers", "external": "bought-in days"}
+    for kind in ("employed", "external"):
+        v = float(result.lines.loc[result.lines["kind"] == kind, "days"].sum())
+        if v:
+            ax.bar(1, v, bottom=bottom, color=SUPPLY_COLOURS[kind], label=names[kind], width=0.7, hatch="//")
+            bottom += v
+    ax.text(1, bottom, fmt_int(bottom), ha="center", va="bottom")
+    ax.set_xticks([0, 1])
+    ax.set_xticklabels(["needed", "supplied"])
+    ax.set_ylim(0, max(result.days_needed, result.days_supplied, 1) * 1.15)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
-    return ax
+    fig.tight_layout()
+    return fig
 
 
-def plot_financial_years(result: CapacityResult, ax=None):
-    """Per financial year: cost in year beside funding (stacked by line), with the in-year gap labelled."""
-    if ax is None:
-        _, ax = new_axes(
-            f"Cost, funding and gap per financial year\n{result.name}",
-            "Financial year (April-March)",
-            "£ a year",
-        )
+def section_demand(facts: PackFacts) -> list:
+    pl = facts.plan
+    if not pl.ok:
+        return []
+    r = pl["plan"].result
+    shown = table_demand(r)
+    top = r.demand.groupby("strand_label")["days"].sum().sort_values(ascending=False)
+    return [
+        page.table(
+            shown,
+            "Days needed by strand and risk level",
+            empty="No schools.",
+            numeric=["Schools", "Days per school", "Days a year"],
+        ),
+        plot_days(r, f"{facts.area.name}: {days_word(r)} a year, needed and supplied"),
+        page.takeaway(
+            page.esc(
+                f"the largest call on adviser time is “{top.index[0]}” ({fmt_int(top.iloc[0])} days "
+                f"of {fmt_int(r.days_needed)})."
+                if len(top)
+                else "no days are needed."
+            )
+        ),
+    ]
+
+
+def table_cost(result: CapacityResult, vs: CapacityResult | None = None) -> pd.DataFrame:
+    t = cost_table(result, vs)
+    return pd.DataFrame(
+        {
+            "Line": t["line"],
+            "Days": _days_col(t["days"]),
+            "Unit": t["unit"],
+            "Cost": _money_col(t["cost"]),
+            "Note": t["note"],
+        }
+    )
+
+
+def table_years(result: CapacityResult, budget_given: bool = True) -> pd.DataFrame:
+    y = result.years
+    out = pd.DataFrame(
+        {
+            "Financial year": y["fy"],
+            "Months of the plan": [f"{m:g}" for m in y["months"].round(2)],
+            "Cost in year": _money_col(y["cost"]),
+        }
+    )
+    if budget_given:
+        out["Funding in year"] = _money_col(y["funding"])
+        out["Gap in year"] = _money_col(y["gap"])
+        out["Gap at full-year rates"] = _money_col(y["gap_full_year"])
+    return out
+
+
+def plot_years(result: CapacityResult, title: str, budget_given: bool = True):
+    """Per financial year: the cost beside the funding (stacked by line), the gap labelled; from zero."""
+    fig, ax = new_axes(title, "Financial year (April to March)", "£ in the year", figsize=(9, 4.6))
     y = result.years
     x = np.arange(len(y))
-    ax.bar(x - 0.2, y["cost"], width=0.38, color=ROLE_COLOURS["context"], label="Cost in year")
+    ax.bar(x - 0.2, y["cost"], width=0.38, color=ROLE_COLOURS["context"], label="cost in the year")
     bottom = np.zeros(len(y))
-    colours = [OKABE_ITO["blue"], OKABE_ITO["bluish_green"], OKABE_ITO["orange"], OKABE_ITO["sky_blue"]]
-    detail = result.funding_detail
-    for j, line in enumerate(dict.fromkeys(detail["line"])):
-        amounts = detail[detail["line"] == line].set_index("fy")["amount"].reindex(y["fy"]).fillna(0.0).to_numpy()
-        ax.bar(x + 0.2, amounts, bottom=bottom, width=0.38, color=colours[j % len(colours)], label=line)
-        bottom += amounts
+    if budget_given:
+        colours = [OKABE_ITO["blue"], OKABE_ITO["bluish_green"], OKABE_ITO["orange"], OKABE_ITO["sky_blue"]]
+        detail = result.funding_detail
+        for j, line in enumerate(dict.fromkeys(detail["line"])):
+            amounts = detail[detail["line"] == line].set_index("fy")["amount"].reindex(y["fy"]).fillna(0).to_numpy()
+            ax.bar(x + 0.2, amounts, bottom=bottom, width=0.38, color=colours[j % len(colours)], label=line)
+            bottom += amounts
     top = np.maximum(y["cost"].to_numpy(), bottom)
-    for xi, gap, t in zip(x, y["gap"], top, strict=True):
-        word = "gap" if gap > 0 else "surplus"
-        ax.text(
-            xi,
-            t * 1.02,
-            f"{word} {fmt_gbp_k(abs(gap))}",
-            ha="center",
-            va="bottom",
-            fontsize=10,
-            color=ROLE_COLOURS["bad"] if gap > 0 else ROLE_COLOURS["good"],
-            fontweight="bold",
-        )
+    for xi, cost, gap, t in zip(x, y["cost"], y["gap"], top, strict=True):
+        text = money(cost) if not budget_given else (f"gap {money(gap)}" if gap > 0 else f"surplus {money(-gap)}")
+        ax.text(xi, t * 1.02, text, ha="center", va="bottom", fontsize=10, fontweight="bold")
     ax.set_xticks(x)
     ax.set_xticklabels(y["fy"])
-    ax.set_ylim(0, float(top.max()) * 1.18 if len(top) else 1)
-    _kfmt(ax)
+    ax.set_ylim(0, float(top.max()) * 1.2 if len(top) and top.max() > 0 else 1)
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: money(v)))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
-    return ax
+    fig.tight_layout()
+    return fig
 
 
-def plot_break_even(result: CapacityResult, ax=None, rates: tuple[float, float] | None = None):
-    """Cost per SIP day delivered against the external day rate: where the lines cross is the break-even."""
-    be = break_even(result)
-    if ax is None:
-        _, ax = new_axes(
-            "Break-even: employed vs external cost per SIP day delivered",
-            "External day rate (£)",
-            "Cost per SIP day delivered (£)",
-        )
-    if be.empty:
-        ax.text(0.5, 0.5, "No employed SIPs in this scenario", ha="center", transform=ax.transAxes)
-        return ax
-    r = be.iloc[0]
-    hi = max(r["cost_per_day_with_management"], r["external_day_rate"]) * 1.3
-    lo, hi = rates if rates else (0.0, hi)
-    xs = np.array([lo, hi])
-    ax.plot(xs, xs, color=SUPPLY_COLOURS["external"], lw=2, label="External SIPs (the day rate itself)")
-    styles = [
-        ("cost_per_day_salary", "Employed: salary", ":"),
-        ("cost_per_day_with_supplement", "Employed: with market supplement", "-"),
-        ("cost_per_day_with_management", "Employed: with supplement and management", "--"),
+def section_cost(facts: PackFacts) -> list:
+    pl = facts.plan
+    if not pl.ok:
+        return []
+    p = pl["plan"]
+    r = p.result
+    return [
+        page.table(table_cost(r), "The plan's cost: a full year", empty="No cost lines.", numeric=["Days", "Cost"]),
+        page.table(
+            table_years(r, p.budget_given),
+            "By financial year",
+            empty="No years.",
+            numeric=list(table_years(r, p.budget_given).columns[1:]),
+        ),
+        plot_years(r, f"{facts.area.name}: the plan by financial year", p.budget_given),
+        page.takeaway(page.esc(break_even_words(r))),
     ]
-    for col, lab, ls in styles:
-        ax.axhline(r[col], color=SUPPLY_COLOURS["employed"], ls=ls, lw=2, label=f"{lab}: £{r[col]:,.0f}")
-    ax.axvline(r["external_day_rate"], color=ROLE_COLOURS["context"], lw=1)
-    ax.text(
-        r["external_day_rate"],
-        lo + (hi - lo) * 0.97,
-        f" current rate £{r['external_day_rate']:,.0f}",
-        fontsize=9,
-        color="#555555",
-        va="top",
-    )
-    ax.plot(
-        [r["break_even_day_rate"]],
-        [r["break_even_day_rate"]],
-        "o",
-        color=ROLE_COLOURS["highlight"],
-        label=f"Break-even day rate £{r['break_even_day_rate']:,.0f}",
-    )
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(lo, hi)
-    ax.legend(loc="lower right", fontsize=9)
-    return ax
 
 
-def plot_tornado(sens: pd.DataFrame, ax=None, top: int = 10):
-    """Tornado chart: how far each input, moved down and up, moves the metric (largest swing on top)."""
-    d = sens.head(top).iloc[::-1]
-    metric = METRIC_LABELS.get(sens.attrs.get("metric", ""), "metric")
-    change = sens.attrs.get("change", 0.1)
-    if ax is None:
-        _, ax = new_axes(
-            f"Sensitivity: inputs moved {change:.0%} down and up",
-            f"Change in the {metric}",
-            "",
-            figsize=(9, 0.45 * max(len(d), 3) + 1.5),
+def break_even_words(result: CapacityResult) -> str:
+    """Whether employing advisers is cheaper than buying days, in a sentence."""
+    be = break_even(result)
+    if be.empty:
+        return "The plan employs no advisers: every day is bought in."
+    r = be.iloc[0]
+    cheaper = "cheaper" if r["employed_cheaper"] else "dearer"
+    return (
+        f"An employed adviser's day costs £{r['cost_per_day_with_management']:,.0f} with the management posts "
+        f"shared in, against £{r['external_day_rate']:,.0f} for a day bought in: employing is {cheaper} per day "
+        f"while the day rate stays {'above' if r['employed_cheaper'] else 'below'} "
+        f"£{r['break_even_day_rate_with_management']:,.0f}."
+    )
+
+
+def section_clusters(facts: PackFacts) -> list:
+    pl = facts.plan
+    if not pl.ok:
+        return []
+    p = pl["plan"]
+    t = p.clusters
+    shown = pd.DataFrame({"Cluster": t["cluster"], "Schools": t["schools"].map(fmt_int)})
+    for strand, label in STRANDS.items():
+        shown[label] = t[strand].map(fmt_int)
+    shown["Below the floor"] = t["below_floor"].map(fmt_int)
+    shown["At risk"] = t["at_risk"].map(fmt_int)
+    shown["Stuck"] = t["stuck"].map(fmt_int)
+    shown["Days needed"] = t["days_needed"].map(fmt_int)
+    allocated = t["days_allocated"].notna().any()
+    if allocated:
+        shown["Days allocated"] = t["days_allocated"].map(fmt_int)
+        shown["Spare (+) or short (-)"] = t["balance"].map(lambda v: "–" if pd.isna(v) else f"{v:+,.0f}")
+    out = []
+    files = p.files
+    if files.clusters is None:
+        out.append(
+            page.say(
+                "No cluster file was given, so the whole council is one cluster. A council maps its "
+                "schools to clusters or area footprints in a cluster file."
+            )
         )
-    y = np.arange(len(d))
-    ax.barh(y, d["change_low"], color=OKABE_ITO["sky_blue"], label=f"input {change:.0%} lower")
-    ax.barh(y, d["change_high"], color=OKABE_ITO["orange"], label=f"input {change:.0%} higher")
-    ax.set_yticks(y)
-    ax.set_yticklabels(d["input"], fontsize=9)
-    ax.axvline(0, color="black", lw=0.8)
-    _kfmt(ax, "x")
-    ax.legend(loc="lower right", fontsize=9)
-    return ax
+    else:
+        out.append(page.say(f"Clusters: {files.clusters.name}."))
+        if files.clusters.illustration:
+            out.append(page.note(f"An illustration, not the council's own map: {files.clusters.note}"))
+    out.append(
+        page.table(
+            shown,
+            "Schools and days by cluster (the last row is the whole council)",
+            empty="None.",
+            numeric=list(shown.columns[1:]),
+            highlight=t["cluster"] == "All schools",
+        )
+    )
+    if allocated:
+        short = t[(t["balance"] < 0) & (t["cluster"] != "All schools")]
+        text = (
+            "every cluster has the days it needs"
+            if short.empty
+            else "short of days: "
+            + ", ".join(f"{c} ({-b:,.0f} days)" for c, b in zip(short["cluster"], short["balance"], strict=True))
+        )
+        out.append(page.takeaway(page.esc(text + ".")))
+    return out
 
 
-def interactive_panel(result: CapacityResult, vs: CapacityResult | None = None):
-    """ipywidgets sliders for the external day rate, employed FTE (FTE mix), market supplement, core days
-    and extra days per strand; the cost table, days balance and per-year gap recompute as they move.
+def section_support(facts: PackFacts) -> list:
+    pl = facts.plan
+    if not pl.ok:
+        return [page.missing_part("School-to-school support", pl.reason)]
+    s = pl["support"]
+    out = [page.say(support_view.say_support(s))]
+    out.append(
+        page.table(
+            support_view.table_pairs(s),
+            "Suggested pairs (closest first within each cluster)",
+            empty="No pairs can be suggested.",
+        )
+    )
+    if len(s.pairs):
+        out.append(support_view.plot_pairs(s, pl["plan"].members))
+    if len(s.unpaired):
+        out.append(
+            page.table(
+                support_view.table_unpaired(s),
+                "Schools needing support without a pair",
+                empty="None.",
+                collapsible=f"Schools left without a pair ({len(s.unpaired)})",
+            )
+        )
+    out.append(
+        page.say(
+            "The pairs are suggestions for the council's own judgement: the choice is the set of pairs "
+            "with the least total distance and difference in intake, the neediest schools first."
+        )
+    )
+    return out
 
-    Returns the widget (display it). Needs a live kernel: static HTML shows nothing of it.
-    """
+
+# ------------------------------------------------------------------------------------------------------------
+# Worked examples (only when named for the pack)
+# ------------------------------------------------------------------------------------------------------------
+
+
+def table_check(result: CapacityResult) -> pd.DataFrame:
+    check = published_check(result)
+
+    def f(v: float, is_money: bool) -> str:
+        return fmt_gbp_k(v, 1) if is_money else fmt_int(v)
+
+    return pd.DataFrame(
+        {
+            "Figure": check["figure"],
+            "Published": [f(v, m) for v, m in zip(check["published"], check["_money"], strict=True)],
+            "Worked out here": [f(v, m) for v, m in zip(check["computed"], check["_money"], strict=True)],
+            "Agrees": ["yes" if a else "no" for a in check["agrees"]],
+            "Comment": check["comment"],
+        }
+    )
+
+
+def section_examples(facts: PackFacts) -> list:
+    pl = facts.plan
+    examples = pl.get("examples", []) if pl.ok else []
+    if not examples:
+        return [
+            page.say(
+                "No worked example was named for this pack. The workbook ships worked scenarios from 2010 "
+                "that show a council's published capacity plan reproduced to the pound; a council names one, or "
+                "its own, to see it here."
+            )
+        ]
+    out = []
+    for r in examples:
+        out += [page.heading(r.name, 3), page.say(r.scenario.description)]
+        out.append(page.table(table_cost(r), f"{r.name}: cost table", empty="No lines.", numeric=["Days", "Cost"]))
+        check = table_check(r)
+        out.append(
+            page.table(
+                check,
+                f"{r.name}: the published figures against those worked out here",
+                empty="This scenario carries no published figures.",
+                numeric=["Published", "Worked out here"],
+            )
+        )
+        out.append(
+            page.table(
+                table_years(r),
+                f"{r.name}: by financial year",
+                empty="No years.",
+                numeric=list(table_years(r).columns[1:]),
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Sliders (JupyterLab)
+# ------------------------------------------------------------------------------------------------------------
+
+
+def interactive_panel(result: CapacityResult):
+    """ipywidgets sliders for the day rate, employed FTE, core and extra days; the cost, days and per-year chart
+    redraw on every change (each figure displayed and closed explicitly, so the chart is never blank)."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
-    from IPython.display import display
+    from IPython.display import HTML, display
 
     s = result.scenario
-    baseline = result.baseline
+    look = {"description_width": "16em"}
+    wide = w.Layout(width="42em")
     controls: dict[str, Any] = {}
-    style = {"description_width": "16em"}
-    layout = w.Layout(width="42em")
     if s.supply.external:
-        x0 = s.supply.external[0]
         controls["day_rate"] = w.IntSlider(
-            value=int(x0.day_rate),
+            value=int(s.supply.external[0].day_rate),
             min=200,
-            max=1000,
-            step=5,
-            description="External day rate (£)",
-            style=style,
-            layout=layout,
+            max=1200,
+            step=10,
+            description="Day rate bought in (£)",
+            style=look,
+            layout=wide,
         )
-        controls["fill"] = w.Checkbox(
-            value=x0.days == TO_MEET_DEMAND, description="buy external days to meet the demand"
-        )
+        controls["fill"] = w.Checkbox(value=True, description="buy the days the schools need beyond the employed")
     if s.supply.employed:
         e0 = s.supply.employed[0]
         controls["fte"] = w.FloatSlider(
@@ -322,19 +482,9 @@ def interactive_panel(result: CapacityResult, vs: CapacityResult | None = None):
             min=0,
             max=max(10.0, e0.fte * 2),
             step=0.1,
-            description="Employed SIPs (FTE)",
-            style=style,
-            layout=layout,
-        )
-        supp = e0.market_supplement
-        controls["supplement"] = w.IntSlider(
-            value=int(supp),
-            min=0,
-            max=20_000,
-            step=500,
-            description="Market supplement per post (£)",
-            style=style,
-            layout=layout,
+            description="Employed advisers (FTE)",
+            style=look,
+            layout=wide,
         )
     controls["core"] = w.FloatSlider(
         value=s.allocation.core_days,
@@ -342,127 +492,48 @@ def interactive_panel(result: CapacityResult, vs: CapacityResult | None = None):
         max=15,
         step=0.5,
         description="Core days per school",
-        style=style,
-        layout=layout,
+        style=look,
+        layout=wide,
     )
     for strand, by_risk in s.allocation.extra_days.items():
         key = ALL if ALL in by_risk else ("high" if "high" in by_risk else next(iter(by_risk)))
-        suffix = "" if key == ALL else f" ({key} risk)"
+        suffix = "" if key == ALL else f" ({LEVEL_WORDS[key]})"
         controls[f"extra:{strand}:{key}"] = w.FloatSlider(
             value=by_risk[key],
             min=0,
             max=40,
             step=0.5,
-            description=f"Extra days: {strand}{suffix}",
-            style=style,
-            layout=layout,
+            description=f"Extra days: {STRANDS[strand]}{suffix}",
+            style=look,
+            layout=wide,
         )
     out = w.Output()
 
     def update(**values: Any) -> None:
-        try:
-            r = evaluate(apply_sliders(s, values), baseline=baseline)
-        except ConfigError as exc:
-            with out:
-                out.clear_output(wait=True)
-                print(exc)
-            return
         with out:
             out.clear_output(wait=True)
-            display(display_cost_table(r, vs))
-            print(
-                f"SIP days needed {fmt_int(r.days_needed)}, supplied {fmt_int(r.days_supplied)}: "
-                f"{'slack' if r.balance >= 0 else 'shortfall'} of {fmt_int(abs(r.balance))} days"
+            try:
+                r = evaluate(apply_sliders(s, values), baseline=result.baseline)
+            except ConfigError as exc:
+                display(HTML(str(page.say(str(exc)))))
+                return
+            display(HTML(str(page.table(table_cost(r), "Cost", empty="No lines.", numeric=["Days", "Cost"]))))
+            fig = plot_years(r, "By financial year", budget_given=bool(s.funding.lines or s.funding.existing_budget))
+            display(fig)
+            plt.close(fig)
+
+    for c in controls.values():
+        c.observe(lambda _change: update(**{k: v.value for k, v in controls.items()}), names="value")
+    update(**{k: v.value for k, v in controls.items()})
+    return w.VBox([*controls.values(), out])
+
+
+def section_sliders(facts: PackFacts, interactive: bool) -> list:
+    if not interactive or not facts.plan.ok:
+        return [
+            page.say(
+                "In JupyterLab, set interactive = True in the parameters for sliders that change the day "
+                "rate, the employed advisers and the days per school, and redraw the cost."
             )
-            display(display_financial_years(r))
-            plot_financial_years(r)
-            plt.show()
-
-    ui = w.interactive_output(update, controls)
-    return w.VBox([*controls.values(), out, ui])
-
-
-def say_cost(result: CapacityResult) -> str:
-    per_day = result.cost_total / result.days_supplied if result.days_supplied else np.nan
-    text = (
-        f"{result.name}: {fmt_gbp_k(result.cost_total)} a year for {fmt_int(result.days_supplied)} SIP days "
-        f"supplied, £{per_day:,.0f} per day delivered with every overhead counted."
-    )
-    if result.baseline is not None:
-        text += (
-            f" That is {fmt_gbp_k(result.cost_total - result.baseline.cost_total)} more than {result.baseline.name}."
-        )
-    return text
-
-
-def say_check(result: CapacityResult) -> str:
-    check = published_check(result)
-    if check.empty:
-        return f"{result.name}: no published figures to check."
-    bad = check[~check["agrees"]]
-    if bad.empty:
-        return f"{result.name}: all {len(check)} published figures are reproduced (days exactly, money to £1k)."
-    return (
-        f"{result.name}: {len(check) - len(bad)} of {len(check)} published figures are reproduced; "
-        + "; ".join(f"{r.figure}: {r.comment or 'differs'}" for r in bad.itertuples())
-        + "."
-    )
-
-
-def say_days(results: Sequence[CapacityResult]) -> str:
-    parts = []
-    for r in results:
-        word = "slack" if r.balance >= 0 else "a shortfall"
-        parts.append(
-            f"{r.name} needs {fmt_int(r.days_needed)} SIP days and supplies {fmt_int(r.days_supplied)} "
-            f"({word} of {fmt_int(abs(r.balance))})"
-        )
-    return "; ".join(parts) + ". Slack is time for schools outside the allocation (secondary, special) and other work."
-
-
-def say_years(result: CapacityResult) -> str:
-    y = result.years
-    first = y.iloc[0]
-    text = (
-        f"In {first['fy']} ({first['months']:g} months under this scenario) the in-year gap is "
-        f"{fmt_gbp_k(first['gap'])}"
-    )
-    if first["months"] < 12 - 1e-9:
-        text += f" against {fmt_gbp_k(first['gap_full_year'])} at full-year rates"
-    last = y.iloc[-1]
-    text += f"; by {last['fy']} it is {fmt_gbp_k(last['gap'])} a year."
-    return text.replace("gap is -", "surplus is ").replace("it is -", "it is a surplus of ")
-
-
-def say_compare(a: CapacityResult, b: CapacityResult) -> str:
-    comp = compare(a, b).iloc[:-1].sort_values("change", key=abs, ascending=False)
-    top = comp.iloc[0]
-    years = compare_years(a, b)
-    return (
-        f"Moving from {b.name} to {a.name} adds {fmt_gbp_k(a.cost_total - b.cost_total)} a year "
-        f"({fmt_gbp_k(years['additional cost in year'].iloc[0])} in {years['financial year'].iloc[0]}, a part "
-        f"year); the largest change is {top['line']} ({fmt_gbp_k(top['change'])})."
-    )
-
-
-def say_sensitivity(sens: pd.DataFrame) -> str:
-    if sens.empty:
-        return "No input moves the gap."
-    top = sens.head(3)
-    items = ", ".join(f"{r.input} ({fmt_gbp_k(r.swing)} swing)" for r in top.itertuples())
-    return f"The inputs that move the {METRIC_LABELS[sens.attrs['metric']]} most: {items}."
-
-
-def say_strands(result: CapacityResult) -> str:
-    t = cost_by_strand(result)
-    t = t[t["schools"].notna() & (t["schools"] > 0)]
-    if t.empty:
-        return "No schools entered."
-    hi, lo = t.loc[t["cost per school"].idxmax()], t.loc[t["cost per school"].idxmin()]
-    text = (
-        f"A school in '{hi['strand']}' costs {fmt_gbp_k(hi['cost per school'])} a year in SIP time, one in "
-        f"'{lo['strand']}' {fmt_gbp_k(lo['cost per school'])}."
-    )
-    if t["cost per pupil"].isna().all():
-        text += " Add pupils per strand to the scenario file for the cost per pupil."
-    return text
+        ]
+    return [interactive_panel(facts.plan["plan"].result)]

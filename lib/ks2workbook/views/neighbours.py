@@ -1,129 +1,398 @@
-"""Statistical-neighbour views: values formatted by indicator, the comparison, group and significance charts.
-
-The figures come from :mod:`ks2workbook.analyses.neighbours` (LAIT's rules); this module formats and draws them.
+"""The statistical-neighbours report: the council among the councils most like it, by the DfE's LAIT rules;
+ranks and quartile bands for the headline set; progress against England with its uncertainty; context beside
+attainment. The figures come from :mod:`ks2workbook.analyses.neighbours` via the pack's facts.
 """
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..analyses.neighbours import PROGRESS_COLUMNS
-from . import style
+from ..analyses.pack import PackFacts
+from ..core.formats import fmt_pct, missing
+from ..core.world import NO_TEST_YEARS
+from ..rules import indicators as indicator_sets
+from . import page, style
+
+WHAT = (
+    "The council's results beside its ten statistical neighbours (the councils the DfE judges most like it), its "
+    "region and England, by the rules of the DfE's own tool (LAIT): the neighbours' average is the plain average "
+    "of those with a figure; rank 1 is best; quartile band A is the best quarter of councils in England. It adds "
+    "the old and new neighbour lists side by side, and marks the years where the council's progress is clearly "
+    "above or below England."
+)
+GLOSSARY = (
+    "Statistical neighbours",
+    "Rank",
+    "Quartile band",
+    "Expected standard",
+    "Progress score",
+    "Free school meals (FSM)",
+    "English as an additional language (EAL)",
+    "LAIT",
+)
+
+
+def name_of(code: str) -> str:
+    """An indicator's short name for people (``rules/indicators.yaml``), never its code."""
+    info = indicator_sets.info(code)
+    return info.name if info is not None else "this measure"
 
 
 def format_value(indicator: str, value: float | None, extra_decimals: int = 0) -> str:
-    """People-friendly text for one value: progress scores signed to 2 dp (``-0.95``), scaled scores as
-    points (``104``), everything else as a percentage (``57%``); a dash for missing. ``extra_decimals`` adds
-    precision to percentages and scaled scores (an SN average of 59.8% with 1)."""
-    if value is None or pd.isna(value):
+    """Progress scores signed to 1 dp (``-0.9``), scaled scores as points (``104``), everything else as a
+    percentage (``57%``); a dash for missing."""
+    if value is None or missing(value) or pd.isna(value):
         return "–"
-    if indicator in PROGRESS_COLUMNS or "Prog" in indicator:
-        return f"{value:+.2f}"
-    if "Scaled" in indicator:
+    unit = indicator_sets.unit_of(indicator)
+    if unit == "progress":
+        return f"{value:+.{1 + extra_decimals}f}"
+    if unit == "scaled score":
         return f"{value:.{extra_decimals}f}"
-    return style.fmt_pct(float(value), extra_decimals)
+    return fmt_pct(float(value), extra_decimals)
 
 
-def plot_comparison(wide: pd.DataFrame, title: str, ylabel: str, ax=None):
-    """The LA, region, SN averages and England over time from :func:`comparison`; gap years shaded, axis not
-    forced to zero (LAIT users asked for that). Returns the axes."""
-    if ax is None:
-        _, ax = style.new_axes(title, "Year", ylabel)
+def indicator_unit(indicator: str) -> str:
+    unit = indicator_sets.unit_of(indicator)
+    return {"progress": "Progress score (England = 0)", "scaled score": "Average scaled score (100 = expected)"}.get(
+        unit, "% of pupils"
+    )
+
+
+def section_groups(facts: PackFacts) -> list:
+    n = facts.neighbours
+    if not n.ok:
+        return [page.missing_part("Statistical neighbours", n.reason)]
+    groups = n["groups"].rename(columns={"rank": "Closest first"})
+    groups["Closest first"] = groups["Closest first"].astype(str)
+    sets = n["sets"]
+    out = [page.table(groups, f"{facts.area.name}'s statistical neighbours in each list held", empty="No list.")]
+    labels = list(sets)
+    if len(labels) >= 2 and labels[0] != "Custom list" and labels[1] != "Custom list":
+        kept = len(set(sets[labels[0]]) & set(sets[labels[1]]))
+        out.append(
+            page.takeaway(
+                page.esc(
+                    f"{kept} of the {len(sets[labels[0]])} neighbours in the {labels[0]} list were also in the "
+                    f"{labels[1]} "
+                    "list, so averages from the two lists can differ."
+                )
+            )
+        )
     else:
-        ax.set_title(title, loc="left", fontsize=10)
+        out.append(page.takeaway(page.esc(f"{facts.area.name} has a group in one DfE list only ({labels[0]}).")))
+    return out
+
+
+def plot_group(group: pd.DataFrame, indicator: str, title: str, england: float | None = None):
+    """The council among its neighbours for one year, best at the top, the council highlighted; bars from zero
+    for percentages (so a bar twice as long is twice the share)."""
+    data = group.dropna(subset=["value"]).iloc[::-1]
+    fig, ax = style.new_axes(title, indicator_unit(indicator), "", figsize=(9, 0.38 * len(data) + 1.8))
+    colours = [style.ROLE_COLOURS["highlight"] if la else style.ROLE_COLOURS["neighbours"] for la in data.is_la]
+    ax.barh(data.la_name, data.value, color=colours)
+    for y, (value, rank) in enumerate(zip(data.value, data["rank"], strict=True)):
+        rank_text = "" if pd.isna(rank) else f"  (rank {int(rank)})"
+        ax.text(value, y, " " + format_value(indicator, value) + rank_text, va="center", fontsize=9)
+    sn_avg = group.loc[~group.is_la, "value"].mean()
+    ax.axvline(sn_avg, color=style.ROLE_COLOURS["neighbours"], linestyle="--", label="Neighbours' average")
+    if england is not None and not pd.isna(england):
+        ax.axvline(england, color=style.ROLE_COLOURS["england"], linestyle=":", label="England")
+    high = float(data.value.max()) if len(data) else 1.0
+    if indicator_sets.unit_of(indicator) == "percent":
+        ax.set_xlim(0, min(100, high * 1.25))
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def section_ranking(facts: PackFacts) -> list:
+    n = facts.neighbours
+    if not n.ok:
+        return []
+    code = indicator_sets.headline()
+    group, year, name = n["ranking"], n["year"], facts.area.name
+    eng = facts.headline.get("england") if facts.headline.ok else None
+    fig = plot_group(group, code, f"{name} among its neighbours ({n['label']}), {year}: {name_of(code)}", eng)
+    row = group[group.is_la].iloc[0]
+    if pd.isna(row["rank"]):
+        return [fig, page.takeaway(page.esc(f"{name} has no published figure for {year}, so it has no rank."))]
+    r, of = int(row["rank"]), int(group["rank"].notna().sum())
+    ties = int((group["rank"] == r).sum()) - 1
+    tie = f" (tied with {ties} other{'s' if ties > 1 else ''})" if ties else ""
+    return [
+        fig,
+        page.takeaway(
+            page.esc(f"{name} ranks "),
+            page.fact("sn_rank", f"{r} of {of}"),
+            page.esc(f"{tie} in its group of itself and its neighbours in {year}."),
+        ),
+    ]
+
+
+def section_bands(facts: PackFacts) -> list:
+    n = facts.neighbours
+    if not n.ok:
+        return []
+    t = n["bands"]
+
+    def change(ind, c, fav) -> str:
+        if pd.isna(c):
+            return "–"
+        if c == 0:
+            return "no change"
+        text = f"{c:+.1f}" if indicator_sets.unit_of(ind) == "progress" else f"{c:+.0f} pts"
+        return text + ("" if pd.isna(fav) else (" (better)" if fav else " (worse)"))
+
+    shown = pd.DataFrame(
+        {
+            "Measure": [name_of(i) for i in t.indicator],
+            "Year": [("–" if pd.isna(y) else str(int(y))) for y in t.year],
+            facts.area.name: [format_value(i, v) for i, v in zip(t.indicator, t.value, strict=True)],
+            "Neighbours' average": [format_value(i, v, 1) for i, v in zip(t.indicator, t["SN average"], strict=True)],
+            "England": [format_value(i, v) for i, v in zip(t.indicator, t.England, strict=True)],
+            "Change on the year before": [
+                change(i, c, f) for i, c, f in zip(t.indicator, t.change, t.favourable, strict=True)
+            ],
+            "Rank among neighbours": [_of(r, o) for r, o in zip(t.sn_rank, t.sn_of, strict=True)],
+            "Rank in England": [_of(r, o) for r, o in zip(t.national_rank, t.national_of, strict=True)],
+            "Quartile band": [("–" if pd.isna(b) else str(b)) for b in t.band],
+        }
+    )
+    counts = t.band.value_counts()
+    bands = ", ".join(f"{counts.get(b, 0)} in band {b}" for b in "ABCD")
+    missing_rows = [name_of(i) for i, y in zip(t.indicator, t.year, strict=True) if pd.isna(y)]
+    out = [
+        page.table(
+            shown,
+            f"{facts.area.name}: the headline measures, latest year up to {facts.year}",
+            empty="No measures.",
+            numeric=list(shown.columns[2:]),
+        ),
+        page.takeaway(
+            page.esc(
+                f"across the set: {bands} (A = best quarter of councils in England; a dash where the "
+                "DfE gives no quartiles, as for average scaled scores)."
+            )
+        ),
+    ]
+    if missing_rows:
+        out.append(page.note(f"Not published up to {facts.year}: {', '.join(missing_rows)}."))
+    return out
+
+
+def _of(rank, of) -> str:
+    return "–" if pd.isna(rank) else f"{int(rank)} of {int(of)}"
+
+
+def plot_comparisons(comparisons: dict[str, pd.DataFrame], name: str):
+    """Small multiples: each headline measure over time, the council, region, neighbours' averages, England."""
+    codes = list(comparisons)
+    ncols = 3
+    nrows = -(-len(codes) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(12, 3.2 * nrows), squeeze=False)
     colours = {
         "LA": style.ROLE_COLOURS["la"],
         "Region": style.ROLE_COLOURS["region"],
         "England": style.ROLE_COLOURS["england"],
     }
-    dashes = ["-", "--", ":"]
-    sn_cols = [c for c in wide.columns if c.startswith("SN average")]
-    for col in ["LA", "Region", *sn_cols, "England"]:
-        if col not in wide or wide[col].isna().all():
-            continue
-        if col in sn_cols:
-            kwargs = {"color": style.ROLE_COLOURS["neighbours"], "linestyle": dashes[sn_cols.index(col) % 3]}
-        else:
-            kwargs = {"color": colours[col], "linewidth": 2.5 if col == "LA" else 1.5}
-        ax.plot(wide["year"], wide[col], marker="o", markersize=4, label=col, **kwargs)
-    years = [int(y) for y in wide["year"]]
-    style.year_axis(ax, years)
-    gap = [y for y in (2020, 2021) if y in years]
-    style.shade_gap_years(ax, gap)
-    return ax
+    for ax, code in zip(axes.flat, codes, strict=False):
+        wide = comparisons[code]
+        wide = wide[wide.year >= 2016]
+        sn_cols = [c for c in wide.columns if c.startswith("SN average")]
+        for col in ["LA", "Region", *sn_cols, "England"]:
+            if col not in wide or wide[col].isna().all():
+                continue
+            label = {"LA": name}.get(col, col.replace("SN average", "Neighbours' average"))
+            kw = (
+                {"color": style.ROLE_COLOURS["neighbours"], "linestyle": ["--", ":"][sn_cols.index(col) % 2]}
+                if col in sn_cols
+                else {"color": colours[col], "linewidth": 2.2 if col == "LA" else 1.4}
+            )
+            ax.plot(wide["year"], wide[col], marker="o", markersize=3, label=label, **kw)
+        ax.set_title(style.wrap(name_of(code), 34), loc="left", fontsize=9)
+        if indicator_sets.unit_of(code) == "percent":
+            ax.set_ylim(0, 100)
+        if indicator_sets.unit_of(code) == "progress":
+            ax.axhline(0, color="#999999", lw=0.8)
+        years = [int(y) for y in wide.year]
+        ax.set_xticks([y for y in years if y % 3 == 1])
+        style.shade_gap_years(ax, [y for y in NO_TEST_YEARS if y in years], label="")
+        ax.set_ylabel(indicator_unit(code), fontsize=8)
+    for ax in list(axes.flat)[len(codes) :]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle(f"{name}: the headline measures over time", x=0.01, ha="left", fontweight="bold")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
 
 
-def plot_group(group: pd.DataFrame, indicator: str, title: str, england: float | None = None):
-    """The LA among its neighbours for one year (from :func:`sn_ranking`), sorted best at the top, the LA
-    highlighted, with the SN average and England as reference lines. Returns the axes."""
-    data = group.dropna(subset=["value"]).iloc[::-1]
-    _, ax = style.new_axes(title, indicator_unit(indicator), "", figsize=(9, 0.38 * len(data) + 1.6))
-    colours = [style.ROLE_COLOURS["highlight"] if la else style.ROLE_COLOURS["neighbours"] for la in data.is_la]
-    ax.barh(data.la_name, data.value, color=colours)
-    for y, (value, rank) in enumerate(zip(data.value, data["rank"], strict=True)):
-        rank_text = "" if pd.isna(rank) else f"  (#{int(rank)})"
-        ax.text(value, y, " " + format_value(indicator, value) + rank_text, va="center", fontsize=9)
-    sn_avg = group.loc[~group.is_la, "value"].mean()
-    ax.axvline(sn_avg, color=style.ROLE_COLOURS["neighbours"], linestyle="--", label="SN average")
-    if england is not None and not pd.isna(england):
-        ax.axvline(england, color=style.ROLE_COLOURS["england"], linestyle=":", label="England")
-    low, high = data.value.min(), data.value.max()
-    span = max(high - low, 1e-9)
-    ax.set_xlim(low - 0.35 * span if low >= 0 or "Prog" in indicator else low * 1.1, high + 0.45 * span)
-    ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right")
-    return ax
+def section_over_time(facts: PackFacts) -> list:
+    n = facts.neighbours
+    if not n.ok:
+        return []
+    return [
+        plot_comparisons(n["comparisons"], facts.area.name),
+        page.takeaway(
+            page.esc(
+                "each panel's line for the council against its neighbours' average shows "
+                "whether a gap is closing; percentages are drawn from 0 to 100."
+            )
+        ),
+    ]
 
 
-def indicator_unit(indicator: str) -> str:
-    """Axis label for an indicator's unit."""
-    if indicator in PROGRESS_COLUMNS or "Prog" in indicator:
-        return "Progress score (England = 0)"
-    if "Scaled" in indicator:
-        return "Average scaled score (100 = expected)"
-    return "% of pupils"
-
-
-def plot_significance(ci: pd.DataFrame, title: str, ax=None):
-    """An LA's progress scores from :func:`progress_ci` with their 95% intervals where one exists: a filled
-    triangle (up or down) marks a year significantly above or below England (0), a hollow circle a year that
-    is not significantly different or has no interval. Returns the axes."""
-    if ax is None:
-        _, ax = style.new_axes(title, "Year", "Progress score (England = 0)")
-    else:
-        ax.set_title(title, loc="left", fontsize=10)
-    ax.axhline(0, color=style.ROLE_COLOURS["england"], linewidth=1, linestyle=":", label="England (0)")
-    has = ci.dropna(subset=["lower", "upper"])
-    ax.errorbar(
-        has.year,
-        has.value,
-        yerr=[has.value - has.lower, has.upper - has.value],
-        fmt="none",
-        ecolor=style.ROLE_COLOURS["context"],
-        capsize=4,
-        label="95% interval",
-    )
+def plot_significance(cis: dict[str, pd.DataFrame], name: str):
+    """Progress scores with their 95% intervals where one can be rebuilt; filled triangles mark years clearly
+    above or below England (0)."""
+    codes = list(cis)
+    fig, axes = plt.subplots(1, len(codes), figsize=(4.4 * len(codes), 4), squeeze=False, sharey=True)
     markers = {
-        "significantly above England": ("^", style.ROLE_COLOURS["good"], "full"),
-        "significantly below England": ("v", style.ROLE_COLOURS["bad"], "full"),
-        "not significantly different": ("o", style.ROLE_COLOURS["la"], "none"),
-        "no interval": ("o", style.ROLE_COLOURS["context"], "none"),
+        "significantly above England": ("^", style.ROLE_COLOURS["good"], "full", "clearly above England"),
+        "significantly below England": ("v", style.ROLE_COLOURS["bad"], "full", "clearly below England"),
+        "not significantly different": ("o", style.ROLE_COLOURS["la"], "none", "not clearly different"),
+        "no interval": ("o", style.ROLE_COLOURS["context"], "none", "no interval can be rebuilt"),
     }
-    for label, (marker, colour, fill) in markers.items():
-        part = ci[ci.significance == label]
-        if part.empty:
-            continue
-        ax.plot(
-            part.year,
-            part.value,
-            linestyle="none",
-            marker=marker,
-            markersize=9,
-            color=colour,
-            fillstyle=fill,
-            label=label,
+    for ax, code in zip(axes.flat, codes, strict=True):
+        ci = cis[code]
+        ax.axhline(0, color=style.ROLE_COLOURS["england"], linewidth=1, linestyle=":", label="England (0)")
+        has = ci.dropna(subset=["lower", "upper"])
+        ax.errorbar(
+            has.year,
+            has.value,
+            yerr=[has.value - has.lower, has.upper - has.value],
+            fmt="none",
+            ecolor=style.ROLE_COLOURS["context"],
+            capsize=4,
+            label="95% interval",
         )
-    years = sorted(set(int(y) for y in ci.year) | {2020, 2021}) if len(ci) else []
-    style.year_axis(ax, years)
-    style.shade_gap_years(ax, [y for y in (2020, 2021) if years and min(years) < y < max(years)])
-    return ax
+        for key, (marker, colour, fill, label) in markers.items():
+            part = ci[ci.significance == key]
+            if not part.empty:
+                ax.plot(
+                    part.year,
+                    part.value,
+                    linestyle="none",
+                    marker=marker,
+                    markersize=9,
+                    color=colour,
+                    fillstyle=fill,
+                    label=label,
+                )
+        years = sorted({int(y) for y in ci.year})
+        style.year_axis(ax, years)
+        ax.tick_params(axis="x", labelsize=8, rotation=45)
+        ax.set_title(name_of(code), loc="left", fontsize=10)
+        ax.set_xlabel("Year")
+    axes.flat[0].set_ylabel("Progress score (England = 0)")
+    seen: dict[str, object] = {}
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(lab, h)
+    fig.legend(list(seen.values()), list(seen), loc="lower center", ncol=3, bbox_to_anchor=(0.5, -0.04))
+    fig.suptitle(
+        f"{name}: progress against England, with intervals where they can be rebuilt",
+        x=0.01,
+        ha="left",
+        fontweight="bold",
+    )
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    return fig
+
+
+def section_progress(facts: PackFacts) -> list:
+    n = facts.neighbours
+    if not n.ok or not n["progress"]:
+        return []
+    cis = n["progress"]
+    allci = pd.concat(cis.values())
+    judged = allci[allci.significance != "no interval"]
+    clear = judged[judged.significance.str.startswith("significantly")]
+    years = sorted({int(y) for y in judged.year})
+    return [
+        plot_significance(cis, facts.area.name),
+        page.takeaway(
+            page.esc(
+                f"{len(clear)} of the {len(judged)} subject-years that can be judged "
+                f"({', '.join(map(str, years)) or 'none'}) "
+                "are clearly above or below England; the others are within the uncertainty of the measure."
+            )
+        ),
+    ]
+
+
+def section_context(facts: PackFacts) -> list:
+    n = facts.neighbours
+    if not n.ok:
+        return []
+    ctx = n["context"]
+    code = indicator_sets.headline()
+    fsm, eal = indicator_sets.codes("context")[:2]
+    shown = pd.DataFrame(
+        {
+            "Council": ctx["la_name"],
+            name_of(code): [format_value(code, v) for v in ctx["value"]],
+            "Free school meals (primary)": [fmt_pct(v, 1) for v in ctx[fsm]],
+            "English as an additional language (primary)": [fmt_pct(v, 1) for v in ctx[eal]],
+        }
+    )
+    others = ctx[~ctx.is_la]
+    me = ctx[ctx.is_la].iloc[0]
+    lo, hi = others[fsm].min(), others[fsm].max()
+    if missing(me[fsm]) or pd.isna(me[fsm]):
+        where = f"{facts.area.name} has no published free school meals figure"
+    else:
+        side = "inside" if lo <= me[fsm] <= hi else "outside"
+        share = fmt_pct(me[fsm], 1)
+        where = f"{facts.area.name}'s share of pupils on free school meals ({share}) is {side} its neighbours' range"
+    year = ctx[f"{fsm}_year"].iloc[0]
+    return [
+        page.table(
+            shown,
+            f"The council and its neighbours: results and context ({n['year']}; context {year})",
+            empty="No figures.",
+            numeric=list(shown.columns[1:]),
+            highlight=ctx["is_la"],
+        ),
+        page.takeaway(
+            page.esc(
+                f"{where} ({fmt_pct(lo, 1)} to {fmt_pct(hi, 1)}). Where the context differs widely, "
+                "read the rank with care."
+            )
+        ),
+    ]
+
+
+def section_data(facts: PackFacts) -> list:
+    n = facts.neighbours
+    extra = [
+        "Statistical neighbours: the DfE's children's services statistical neighbour benchmarking tool (the "
+        "lists held are named in the neighbours table). Councils that no longer exist (Cumbria, "
+        "Northamptonshire, Dorset and Poole before 2019) have no figures after they ended and are left out of "
+        "their neighbours' averages, never counted as zero.",
+        "Progress intervals: LAIT publishes none for councils; they are rebuilt from the schools' published limits "
+        "by the DfE's own method where the published figures allow (2017 and 2018).",
+    ]
+    out = [page.about_the_data(facts, extra)]
+    if n.ok:
+        mine = set(sum(n["sets"].values(), [])) | {facts.area.code}
+        rel = n["mismatches"][n["mismatches"].la_code.isin(mine)]
+        if not rel.empty:
+            shown = pd.DataFrame(
+                {
+                    "Council": rel["la_name"],
+                    "List": rel["version"].astype(str),
+                    "What is missing": rel["issue"],
+                    "Effect": rel["detail"],
+                }
+            )
+            out.append(
+                page.table(
+                    shown,
+                    "Where the neighbour lists and the figures disagree, for this council's groups",
+                    empty="None.",
+                )
+            )
+    return out

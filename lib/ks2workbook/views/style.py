@@ -109,6 +109,13 @@ def new_axes(title: str, xlabel: str, ylabel: str, figsize: tuple[float, float] 
     return fig, ax
 
 
+def wrap(text: str, width: int = 40) -> str:
+    """A long label over several lines (chart titles and tick labels never run into each other)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
 def year_axis(ax, years: Sequence[int]) -> None:
     """Integer year ticks (no 2017.5), one per year shown."""
     ax.set_xticks(list(years))

@@ -44,8 +44,9 @@ def table_pairs(result: Support) -> pd.DataFrame:
     """The suggested pairs, one line each, with the reason in words."""
     pairs = result.pairs
     if pairs.empty:
-        return pd.DataFrame(columns=["Cluster", "School needing support", "Why it needs support", "Supporting school",
-                                     "Why this pair"])  # fmt: skip
+        return pd.DataFrame(
+            columns=["Cluster", "School needing support", "Why it needs support", "Supporting school", "Why this pair"]
+        )
     return pd.DataFrame(
         {
             "Cluster": pairs["cluster"],
@@ -94,8 +95,7 @@ def say_support(result: Support) -> str:
 
 def plot_pairs(result: Support, members: pd.DataFrame):
     """The LA's schools at their published locations, coloured by cluster, with a line for each suggested pair."""
-    fig, ax = new_axes("Suggested school-to-school support", "West to east (km)", "South to north (km)",
-                       figsize=(8, 7))  # fmt: skip
+    fig, ax = new_axes("Suggested school-to-school support", "West to east (km)", "South to north (km)", figsize=(8, 7))
     located = members.dropna(subset=["latitude", "longitude"])
     if located.empty:
         ax.text(0.5, 0.5, "No published locations for this LA's schools", ha="center", transform=ax.transAxes)

@@ -1,7 +1,5 @@
-"""Trend views: the comparison, subject, school-spread and disadvantaged-gap charts, and their one-line readings.
-
-The series come from :mod:`ks2workbook.analyses.trends`; every chart is drawn in the one style of
-:mod:`ks2workbook.views.style`, titled and labelled, with the years without tests shaded.
+"""The trends report: the LA's results over time against its region, England and its neighbours; subjects; how
+widely its schools differ; the disadvantaged gap. Charts, tables and one-line readings, from the pack's facts.
 """
 
 from __future__ import annotations
@@ -10,32 +8,57 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..analyses.pack import PackFacts
+from ..core.formats import fmt_int, fmt_pct, fmt_points, missing
 from ..core.world import NO_TEST_YEARS
-from . import style
+from ..rules import pack as pack_rules
+from . import page, style
+
+WHAT = (
+    "How the council's pupils do at the end of primary school (Key Stage 2, age 11) over the years: the share "
+    "meeting the expected standard in reading, writing and maths against the region, England and similar "
+    "councils; each subject; how widely the council's schools differ; and the gap between disadvantaged pupils "
+    "and the rest. No tests were sat in 2020 and 2021: those years show as a gap."
+)
+GLOSSARY = (
+    "Key Stage 2 (KS2)",
+    "Expected standard",
+    "Higher standard",
+    "Statistical neighbours",
+    "Disadvantaged pupils",
+    "Cohort",
+    "Suppressed",
+    "Small numbers",
+    "LAIT",
+)
 
 
-def change_sentence(frame: pd.DataFrame, la_name: str) -> str:
-    """One line of interpretation for the headline chart: latest value, change since the previous year with
-    data, and the gap to England."""
-    la = frame[la_name].dropna()
-    eng = frame["England"]
-    if la.empty:
-        return f"No published values for {la_name} in these years."
-    last_year, last = int(la.index[-1]), float(la.iloc[-1])
-    text = f"In {last_year}, {style.fmt_pct(last)} of {la_name}'s pupils met the measure"
-    if len(la) > 1:
-        text += f" ({style.fmt_points(last - float(la.iloc[-2]))} on {int(la.index[-2])})"
-    if pd.notna(eng.get(last_year)):
-        gap = last - float(eng[last_year])
-        where = "above" if gap > 0 else "below" if gap < 0 else "level with"
-        text += f", {abs(gap):.0f} points {where} England" if gap else ", level with England"
-    return text + "."
+def headline_sentence(facts: PackFacts) -> list[str]:
+    """The headline in one sentence (the same words and figures as the cabinet summary's)."""
+    h, name = facts.headline, facts.area.name
+    if not h.ok:
+        return [page.esc(f"No headline figure: {h.reason}.")]
+    parts = [
+        page.fact("headline_pct", fmt_pct(h["value"])),
+        page.esc(f" of {name}'s pupils met the expected standard in reading, writing and maths in {h['year']}"),
+    ]
+    if not missing(h["change"]) and h["previous_year"]:
+        parts.append(page.esc(f" ({fmt_points(h['change'])} on {h['previous_year']})"))
+    parts.append(page.esc("; England: "))
+    parts.append(page.fact("england_pct", fmt_pct(h["england"])))
+    parts.append(page.esc("; the average of its statistical neighbours: "))
+    parts.append(page.fact("sn_average_pct", fmt_pct(h["sn_average"], 1)))
+    parts.append(page.esc("."))
+    return parts
 
 
 def plot_comparison(frame: pd.DataFrame, title: str, ylabel: str):
-    """Lines for the LA, region, England and neighbours, with a shaded gap for 2020-21."""
-    fig, ax = style.new_axes(title, "Year of KS2 tests (summer)", ylabel)
+    """Lines for the LA, region, England and neighbours, with a shaded gap for 2020-21 (axis from 0 to 100: a
+    share of pupils)."""
+    fig, ax = style.new_axes(title, "Year of the KS2 tests (summer)", ylabel)
     roles = ["la", "region", "england", "neighbours"]
+    if len(frame.columns) == 3:  # no region (an LA without one)
+        roles = ["la", "england", "neighbours"]
     for (name, series), role in zip(frame.items(), roles, strict=False):
         ax.plot(
             series.index,
@@ -47,15 +70,41 @@ def plot_comparison(frame: pd.DataFrame, title: str, ylabel: str):
             linestyle="-" if role in ("la", "england") else "--",
         )
     style.year_axis(ax, list(frame.index))
-    gaps = [y for y in NO_TEST_YEARS if y in frame.index]
-    style.shade_gap_years(ax, gaps)
+    ax.set_ylim(0, 100)
+    style.shade_gap_years(ax, [y for y in NO_TEST_YEARS if y in frame.index])
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
 
 
+def section_headline(facts: PackFacts) -> list:
+    t = facts.trends
+    if not t.ok:
+        return [page.missing_part("The trend", t.reason)]
+    frame = t["comparison"]
+    name = facts.area.name
+    fig = plot_comparison(
+        frame, f"{name}: % of pupils at the expected standard in reading, writing and maths", "% of pupils"
+    )
+    held = frame.dropna(how="all")
+    shown = held.T.map(fmt_pct) if hasattr(held.T, "map") else held.T.applymap(fmt_pct)
+    shown.columns = [str(c) for c in shown.columns]
+    shown.insert(0, "", shown.index)
+    return [
+        fig,
+        page.takeaway(*headline_sentence(facts)),
+        page.table(
+            shown,
+            "% of pupils at the expected standard in reading, writing and maths, by year",
+            empty="No figures published.",
+            numeric=list(shown.columns[1:]),
+            collapsible="The figures behind the chart",
+        ),
+    ]
+
+
 def plot_subjects(table: pd.DataFrame, area_name: str):
-    """Small multiples: one panel per subject, LA against England."""
+    """Small multiples: one panel per subject, LA against England, each from 0 to 100."""
     subjects = list(dict.fromkeys(table["subject"]))
     ncols = 3
     nrows = -(-len(subjects) // ncols)
@@ -68,8 +117,9 @@ def plot_subjects(table: pd.DataFrame, area_name: str):
         for who, role in ((area_name, "la"), ("England", "england")):
             line = part[part["area"] == who]
             ax.plot(line["year"], line["value"], marker="o", color=style.ROLE_COLOURS[role], label=who)
-        ax.set_title(subject, fontsize=10, loc="left")
+        ax.set_title(style.wrap(subject, 32), fontsize=10, loc="left")
         ax.set_xlabel("Year")
+        ax.set_ylim(0, 100)
         years = sorted(part["year"].unique())
         ax.set_xticks([y for y in years if y % 2 == 0 or len(years) < 6])
         style.shade_gap_years(ax, [y for y in NO_TEST_YEARS if y in years], label="")
@@ -77,28 +127,70 @@ def plot_subjects(table: pd.DataFrame, area_name: str):
         row[0].set_ylabel("% of pupils")
     flat[0].legend(loc="lower left", fontsize=9)
     fig.suptitle(
-        f"{area_name} and England by subject (% at the expected standard)",
-        x=0.01,
-        ha="left",
-        fontweight="bold",
+        f"{area_name} and England by subject (% at the expected standard)", x=0.01, ha="left", fontweight="bold"
     )
     fig.tight_layout()
     return fig
 
 
-def plot_school_spread(dots: pd.DataFrame, measure_label: str, area_name: str, la_value: pd.Series | None = None):
-    """Each school a dot (size = pupils in the cohort where published), jittered within its year."""
+def section_subjects(facts: PackFacts) -> list:
+    t = facts.trends
+    if not t.ok:
+        return [page.missing_part("Subjects", t.reason)]
+    subjects, name = t["subjects"], facts.area.name
+    latest = subjects.dropna(subset=["value"])
+    if latest.empty:
+        return [page.say("No subject figures are published for this council.")]
+    year = int(latest["year"].max())
+    wide = latest[latest["year"] == year].pivot(index="subject", columns="area", values="value")
+    if name not in wide or wide[name].isna().all():
+        return [plot_subjects(subjects, name), page.say(f"{name}'s subject figures for {year} are not published.")]
+    wide["gap"] = wide[name] - wide["England"]
+    weakest = wide["gap"].idxmin()
+    return [
+        plot_subjects(subjects, name),
+        page.takeaway(
+            page.esc(f"in {year} the subject furthest behind England (or least ahead) was "),
+            page.bold(weakest),
+            page.esc(f" ({fmt_points(wide.loc[weakest, 'gap'])})."),
+        ),
+    ]
+
+
+def plot_school_spread(dots: pd.DataFrame, years: list[int], area_name: str, la_value: pd.Series | None, small: int):
+    """Each school a dot (size = pupils where published; hollow = fewer than ``small`` pupils), every year on the
+    axis, years with no school results said on the chart."""
     fig, ax = style.new_axes(
         f"{area_name}: every school's result, year by year",
-        "Year of KS2 tests",
-        measure_label,
+        "Year of the KS2 tests",
+        "% of pupils at the expected standard (RWM)",
         figsize=(9, 5),
     )
     rng = np.random.default_rng(0)  # fixed jitter: the same report every run
-    measure = dots.columns[4]
     sizes = dots["cohort"].fillna(30).clip(lower=5) * 1.5
     x = dots["year"] + rng.uniform(-0.25, 0.25, len(dots))
-    ax.scatter(x, dots[measure], s=sizes, alpha=0.45, color=style.ROLE_COLOURS["la"], edgecolor="white", lw=0.5)
+    few = dots["cohort"] < small
+    colour = style.ROLE_COLOURS["la"]
+    ax.scatter(
+        x[~few],
+        dots.loc[~few, "rwm_exp"],
+        s=sizes[~few],
+        alpha=0.45,
+        color=colour,
+        edgecolor="white",
+        lw=0.5,
+        label="a school",
+    )
+    if few.any():
+        ax.scatter(
+            x[few],
+            dots.loc[few, "rwm_exp"],
+            s=sizes[few],
+            facecolor="none",
+            edgecolor=colour,
+            lw=1,
+            label=f"a school with fewer than {small} pupils",
+        )
     if la_value is not None:
         ax.plot(
             la_value.index,
@@ -110,27 +202,115 @@ def plot_school_spread(dots: pd.DataFrame, measure_label: str, area_name: str, l
             color=style.ROLE_COLOURS["highlight"],
             label=f"{area_name} overall",
         )
-        ax.legend(loc="lower left")
-    years = sorted(dots["year"].unique())
     style.year_axis(ax, years)
-    ax.set_ylim(-2, 102)
+    ax.set_ylim(0, 102)
+    held = set(dots["year"])
+    for y in years:
+        if y not in held:
+            text = "no tests" if y in NO_TEST_YEARS else "no school\nresults"
+            ax.text(y, 50, text, ha="center", va="center", fontsize=8, color="#555555")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
 
 
+def section_spread(facts: PackFacts) -> list:
+    t = facts.trends
+    if not t.ok:
+        return [page.missing_part("How widely the schools differ", t.reason)]
+    dots, name = t["spread"], facts.area.name
+    if dots.empty:
+        return [page.say("No school-level results are published for this council's schools in these years.")]
+    small = pack_rules.defaults().small_cohort
+    years = list(range(t["first_year"], t["last_year"] + 1))
+    la_line = t["comparison"][name]
+    last = int(dots["year"].max())
+    now = dots[dots["year"] == last]["rwm_exp"]
+    q1, q3 = now.quantile(0.25), now.quantile(0.75)
+    text = (
+        f"in {last}, half of the {fmt_int(len(now))} schools with a published result were between {fmt_pct(q1)} "
+        f"and {fmt_pct(q3)}; the lowest was {fmt_pct(now.min())} and the highest {fmt_pct(now.max())}. In a "
+        "school of 30 pupils one pupil is 3 points, so small schools swing from year to year."
+    )
+    out = [plot_school_spread(dots, years, name, la_line, small), page.takeaway(page.esc(text))]
+    if dots["cohort"].isna().any():
+        out.append(
+            page.note(
+                "Dot sizes show the number of pupils only where the file publishes it (2016 to 2018); "
+                "other years' dots are all one size."
+            )
+        )
+    return out
+
+
 def plot_gap(gap: pd.DataFrame, area_name: str):
-    """The disadvantaged gap (points) for the LA and England over time."""
+    """The disadvantaged gap (points) for the LA and England over time, from zero."""
     fig, ax = style.new_axes(
-        "Disadvantaged gap: points between other and disadvantaged pupils (RWM expected)",
-        "Year of KS2 tests",
-        "Gap (percentage points; higher = wider)",
+        "Points between other pupils and disadvantaged pupils (RWM expected standard)",
+        "Year of the KS2 tests",
+        "Gap (points; higher = wider)",
     )
     for who, role in ((area_name, "la"), ("England", "england")):
         line = gap[gap["area"] == who]
         ax.plot(line["year"], line["gap"], marker="o", color=style.ROLE_COLOURS[role], label=who)
     years = sorted(gap["year"].unique())
     style.year_axis(ax, years)
+    top = np.nanmax(gap["gap"].to_numpy(dtype=float)) if gap["gap"].notna().any() else 10
+    ax.set_ylim(0, max(top * 1.15, 10))
     style.shade_gap_years(ax, [y for y in NO_TEST_YEARS if y in years])
     ax.legend(loc="upper left")
     fig.tight_layout()
     return fig
+
+
+def section_gap(facts: PackFacts) -> list:
+    t = facts.trends
+    if not t.ok:
+        return [page.missing_part("The disadvantaged gap", t.reason)]
+    gap, name = t["gap"], facts.area.name
+    mine = gap[gap["area"] == name].dropna(subset=["gap"])
+    if mine.empty:
+        return [page.say(f"The figures for disadvantaged pupils are not published for {name} in these years.")]
+    eng = gap[gap["area"] == "England"].set_index("year")["gap"]
+    y, g = int(mine["year"].iloc[-1]), float(mine["gap"].iloc[-1])
+    out = [
+        plot_gap(gap, name),
+        page.takeaway(
+            page.esc(
+                f"in {y} disadvantaged pupils in {name} were {g:.0f} points behind other pupils (England: "
+                f"{eng.get(y, float('nan')):.0f} points)."
+            )
+        ),
+    ]
+    pupils = t.get("disadvantaged_pupils")
+    if pupils is not None and not missing(pupils) and pupils < 100:
+        out.append(
+            page.note(
+                f"Small numbers: about {fmt_int(pupils)} disadvantaged pupils take the tests each year in {name}, "
+                f"so one pupil moves their figure by about {100 / max(pupils, 1):.0f} points; read year-to-year "
+                "changes with care."
+            )
+        )
+    return out
+
+
+def section_data(facts: PackFacts) -> list:
+    d = facts.data
+    if not d.ok:
+        return [page.about_the_data(facts)]
+    cov = d["coverage"]
+    shown = pd.DataFrame(
+        {
+            "Year": cov["year"].astype(str),
+            "Schools in the results files": cov["schools"].map(fmt_int),
+            "with a published RWM result": cov["with_rwm"].map(fmt_int),
+            "with progress scores": cov["with_progress"].map(fmt_int),
+        }
+    )
+    table = page.table(
+        shown,
+        f"{facts.area.name}'s schools in the school-level results, by year",
+        empty="No school-level results for this council.",
+        numeric=list(shown.columns[1:]),
+    )
+    return [page.about_the_data(facts), table]

@@ -1,0 +1,247 @@
+"""The pack's Excel workbook for analysts: the same facts as the reports, as numbers, one table a sheet, with a
+cover and notes in the government's accessible-spreadsheet style (gptables).
+
+Why from the facts, not from the notebooks: the figures must be the reports' figures, and the facts are already
+held by the kernel that rendered the reports, so writing the workbook costs nothing more. Every text cell that
+a spreadsheet could read as a formula (``=``, ``+``, ``-``, ``@`` first) is written as text, never evaluated:
+school names and council files are not trusted.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..analyses import pack
+from ..analyses.pack import PackFacts
+from ..rules.strands import STRANDS
+from ..views import page
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, made plain text (a leading apostrophe)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def clean(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells ready for a spreadsheet: formulas neutralised, missing values empty (never 0, never "nan")."""
+    out = frame.reset_index(drop=True).copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else neutralise(str(v))
+            )
+        elif pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].map({True: "yes", False: "no"})
+        else:
+            out[col] = out[col].astype("float64").round(4).astype(object).where(out[col].notna(), None)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
+def sheets(facts: PackFacts) -> dict[str, tuple[str, pd.DataFrame]]:
+    """Sheet name -> (title, table) for every part the pack holds."""
+    name, year = facts.area.name, facts.year
+    out: dict[str, tuple[str, pd.DataFrame]] = {}
+    if facts.headline.ok:
+        h = facts.headline
+        out["Headline"] = (
+            f"{name}: pupils at the expected standard in reading, writing and maths, {year}",
+            pd.DataFrame(
+                {
+                    "Measure": [
+                        "Council (%)",
+                        "England (%)",
+                        "Statistical neighbours' average (%)",
+                        "Rank among itself and its neighbours",
+                        "Rank in England",
+                    ],
+                    "Value": [h["value"], h["england"], h["sn_average"], h["sn_rank"], h["national_rank"]],
+                }
+            ),
+        )
+    if facts.floor.ok:
+        f = facts.floor["schools"]
+        out["Floor"] = (
+            f"{name}: every school against the floor of {year}",
+            pd.DataFrame(
+                {
+                    "URN": f["urn"],
+                    "School": f["school_name"],
+                    "Status": f["status"].astype(str),
+                    "RWM at the expected standard (%)": f["rwm_exp"],
+                    "Margin on the attainment test (points)": f["attainment_margin"],
+                    "Near miss": f["near_miss"].astype(bool),
+                }
+            ),
+        )
+    if facts.risk.ok:
+        r = facts.risk["table"]
+        out["Risk"] = (
+            f"{name}: each school's chance of being below {facts.definition.threshold:g}% next year",
+            pd.DataFrame(
+                {
+                    "URN": r["urn"],
+                    "School": r["school_name"],
+                    "RWM this year (%)": r["rwm_exp"],
+                    "RWM last year (%)": r["rwm_prev"],
+                    "Pupils": r["cohort"],
+                    "Pupils: where from": r["cohort_basis"],
+                    "Chance below next year (%)": r["p_below_next"] * 100,
+                    "Risk level": r["risk_level"],
+                }
+            ),
+        )
+    if facts.strands.ok:
+        a = facts.strands["assigned"]
+        out["Strands"] = (
+            f"{name}: each school's strand, {year}",
+            pd.DataFrame(
+                {
+                    "URN": a["urn"],
+                    "School": a["school_name"],
+                    "Strand": a["label"],
+                    "Why": a["why"],
+                    "RWM (%)": a["rwm_exp"],
+                }
+            ),
+        )
+    if facts.accountability.ok:
+        s = facts.accountability["stuck"]
+        out["Stuck"] = (
+            f"{name}: stuck and possibly stuck schools",
+            pd.DataFrame(
+                {
+                    "URN": s["urn"],
+                    "School": s["school_name"],
+                    "Status": s["status"].astype(str),
+                    "Latest inspection": s["latest"],
+                    "The one before": s["previous"],
+                }
+            ),
+        )
+        c = facts.accountability["in_category"]
+        out["Categories"] = (
+            f"{name}: schools in an Ofsted category of concern",
+            pd.DataFrame(
+                {
+                    "URN": c["urn"],
+                    "School": c["school_name"],
+                    "Category": c["category"],
+                    "Inspected": c["latest_date"].dt.strftime("%Y-%m-%d"),
+                }
+            ),
+        )
+    if facts.plan.ok:
+        p = facts.plan["plan"]
+        lines = p.result.lines
+        out["Plan cost"] = (
+            f"{name}: the plan's cost lines, a full year",
+            pd.DataFrame(
+                {
+                    "Line": lines["line"],
+                    "Days": lines["days"],
+                    "Unit cost (£)": lines["unit_cost"],
+                    "Cost (£)": lines["cost"],
+                }
+            ),
+        )
+        y = p.result.years
+        out["Plan years"] = (
+            f"{name}: the plan by financial year",
+            pd.DataFrame(
+                {
+                    "Financial year": y["fy"],
+                    "Months of the plan": y["months"],
+                    "Cost in year (£)": y["cost"],
+                    "Funding in year (£)": y["funding"] if p.budget_given else np.nan,
+                    "Gap in year (£)": y["gap"] if p.budget_given else np.nan,
+                }
+            ),
+        )
+        t = p.clusters
+        out["Clusters"] = (
+            f"{name}: schools and days by cluster",
+            t.rename(
+                columns={
+                    "cluster": "Cluster",
+                    "schools": "Schools",
+                    "below_floor": "Below the floor",
+                    "at_risk": "At risk",
+                    "stuck": "Stuck",
+                    "days_needed": "Days needed",
+                    "days_allocated": "Days allocated",
+                    "balance": "Spare or short",
+                    **STRANDS,
+                }
+            ),
+        )
+        sp = facts.plan["support"].pairs
+        if len(sp):
+            from ..views.support import say_pair
+
+            out["Support pairs"] = (
+                f"{name}: suggested school-to-school support",
+                pd.DataFrame(
+                    {
+                        "Cluster": sp["cluster"],
+                        "School needing support": sp["partner"],
+                        "URN": sp["partner_urn"],
+                        "Supporting school": sp["supporter"],
+                        "Supporter URN": sp["supporter_urn"],
+                        "Distance (km)": sp["km"],
+                        "Why this pair": [say_pair(r) for _, r in sp.iterrows()],
+                    }
+                ),
+            )
+    return out
+
+
+def write(facts: PackFacts, out: Path) -> Path:
+    """Write the workbook (cover, contents, one sheet a table)."""
+    import gptables as gpt
+
+    tables = {}
+    for i, (sheet, (title, frame)) in enumerate(sheets(facts).items(), start=1):
+        data = clean(frame)
+        if data.empty:
+            data = pd.DataFrame({"Note": ["none"]})
+        tables[sheet] = gpt.GPTable(
+            table=data,
+            table_name=f"table_{i}",
+            title=title,
+            scope=facts.area.name,
+            source="Source: the KS2 workbook, from DfE, Ofsted and school census data",
+            index_columns={},
+            instructions="This worksheet contains one table.",
+        )
+    cover = gpt.Cover(
+        title=f"KS2 school-improvement tables: {facts.area.name}, {facts.year}",
+        intro=[page.definitions(facts), "The same figures as the report pack made with this workbook."],
+        about=["Contains public sector information licensed under the Open Government Licence v3.0."],
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # gptables' own deprecation notices under pandas 3
+        gpt.write_workbook(
+            filename=str(out),
+            sheets=tables,
+            cover=cover,
+            contentsheet_label="Contents",
+            notes_table=None,
+            workbook_options={"strings_to_formulas": False, "strings_to_urls": False},
+        )
+    return out
+
+
+def write_pack_workbook(parameters: dict, out: str | Path) -> Path:
+    """The workbook of the pack with these parameters (the facts are the ones the reports used)."""
+    params = {k: v for k, v in parameters.items() if k != "interactive"}
+    return write(pack.facts(pack.define(**params)), Path(out))
