@@ -316,8 +316,8 @@ def coasting_data(year: int, coasting_file: str = "") -> pd.DataFrame:
     years = years[-rule.years_in_a_row :]
     if len(years) < rule.years_in_a_row or years[-1] != year:
         raise NoDataError(
-            f"the coasting data rule needs school attainment and progress in {rule.years_in_a_row} successive years "
-            f"up to {year}; the years with both are {', '.join(map(str, coverage.progress_years()))}"
+            f"the rule needs school results and progress scores in {rule.years_in_a_row} successive years up to "
+            f"{year}, and the years with both are {coverage.describe(coverage.progress_years())}"
         )
     per_year = {y: coasting_year(y, coasting_file or None).set_index("urn") for y in years}
     # An academy that converted within the three years takes its predecessor's results for the years before.

@@ -195,7 +195,9 @@ def _supply_lines(s: Scenario, days_needed: float) -> pd.DataFrame:
             {
                 "kind": "management",
                 "name": m.name,
-                "line": m.name if m.posts == 1 else f"{m.name} (x{m.posts:g})",
+                "line": m.name
+                if m.posts == 1
+                else (f"{m.name} (x{m.posts:g})" if m.posts > 1 else f"{m.name} ({m.posts:.2f} of a post)"),
                 "quantity": m.posts,
                 "days": np.nan,
                 "unit_cost": m.salary,

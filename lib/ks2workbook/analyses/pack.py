@@ -283,7 +283,7 @@ def _headline(d: PackDefinition) -> dict[str, Any]:
     if head["value"] != head["value"]:  # NaN: the LA's own figure is suppressed
         schools = tables.load("school_results").query("la_code_now == @d.la_code and year == @d.year")
         raise NoDataError(
-            f"the DfE does not publish an LA figure for {areas.resolve(d.la_code).name} in {d.year}: with "
+            f"the DfE does not publish a council figure for {areas.resolve(d.la_code).name} in {d.year}: with "
             f"{len(schools)} school{'s' if len(schools) != 1 else ''} its pupils are too few to publish without "
             "identifying them"
         )

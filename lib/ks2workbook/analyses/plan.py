@@ -27,7 +27,7 @@ from ..rules.scenario import ALL, RISK_LEVELS, Scenario, scenario_from_dict
 from ..rules.strands import STRANDS
 from . import capacity
 
-WHOLE_LA = "Whole LA"
+WHOLE_LA = "Whole council"
 NOT_IN_CLUSTER = "Not in any cluster"
 NOT_LOCATED = "No location published"
 

@@ -34,7 +34,7 @@ def below_floor_flags(year: int, urns: pd.Index, local_rule_file: str | Path | N
     try:
         table = floor.school_floor(year, None, local_rule_file)
     except NoDataError:
-        basis = f"no floor standard applies to {year} (no national floor and no local rule)"
+        basis = f"none applies to {year}: no national floor and no local floor"
         return pd.Series(False, index=urns), basis
     table = table.dropna(subset=["urn"]).drop_duplicates("urn")
     status = table.set_index(table["urn"].astype("int64"))["status"]

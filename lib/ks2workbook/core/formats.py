@@ -51,3 +51,9 @@ def fmt_int(value: float | None) -> str:
 def shorten(text: str, n: int = 28) -> str:
     """``text`` cut to ``n`` characters with an ellipsis (chart labels, column headers)."""
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def count(n: float | int, noun: str, plural: str = "") -> str:
+    """``1 school``, ``2 schools``, ``1,234 schools``: a number of things in words that agree with it."""
+    word = noun if int(n) == 1 else (plural or noun + "s")
+    return f"{fmt_int(n)} {word}"

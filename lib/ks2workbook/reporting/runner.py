@@ -254,8 +254,8 @@ def report_meta(area, notebook_title: str) -> tuple[str, str]:
     title = f"{notebook_title}: {area.name}"
     region = f", {html.escape(area.region)}" if area.region else ""
     meta = (
-        f"{html.escape(area.name)}{region}. Made on {dt.date.today().day} {dt.date.today():%B %Y}. Data: the DfE's KS2 results and "
-        'LAIT, the school census and Ofsted (<a href="#about-the-data">about the data</a>).'
+        f"{html.escape(area.name)}{region}. Made on {dt.date.today().day} {dt.date.today():%B %Y}. Data: the DfE's "
+        'KS2 results and LAIT, the school census and Ofsted (<a href="#about-the-data">about the data</a>).'
     )
     return title, meta
 

@@ -248,9 +248,9 @@ def rule_for(year: int, local_rule_file: str | Path | None = None, years: list[i
     if year not in rules or rules[year].rule.withdrawn:
         national = [y for y, r in rules.items() if r.kind == "national" and not r.rule.withdrawn]
         usable = ", ".join(str(y) for y, r in rules.items() if r.rule.evaluable)
-        hint = "" if local_rule_file else "; a council sets one with a local rule file (--local-rule-file)"
+        hint = "" if local_rule_file else " (a council may set one in a local rule file)"
         raise NoDataError(
-            f"no floor standard for {year}: the national floor ended after {max(national)} and no local rule "
-            f"covers {year}{hint}. Years with a rule that school data can be judged by: {usable}."
+            f"no floor standard applies to {year}: the national floor ended after {max(national)} and no local "
+            f"floor covers {year}{hint}. Years with a floor that school results can be judged by: {usable}"
         )
     return rules[year]

@@ -29,6 +29,7 @@ def counts(facts: PackFacts) -> dict[str, int]:
     }
 
 
+@page.section("Ofsted and the DfE: categories and stuck schools", part="accountability", say_missing=True)
 def section_summary(facts: PackFacts) -> list:
     a = facts.accountability
     if not a.ok:
@@ -115,6 +116,7 @@ FRAMEWORK_WORDS = {
 }
 
 
+@page.section("Report cards and the latest judgements", part="accountability")
 def section_cards(facts: PackFacts) -> list:
     a = facts.accountability
     if not a.ok:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analyses.pack import PackFacts
-from ..core.formats import fmt_int, fmt_pct
+from ..core.formats import count, fmt_int, fmt_pct
 from ..rules import pack as pack_rules
 from . import accountability as acc_view
 from . import capacity as capacity_view
@@ -25,6 +25,7 @@ GLOSSARY = ("Key Stage 2 (KS2)", "Expected standard", "Statistical neighbours", 
             "Category of concern", "Stuck school", "Improvement adviser", "Financial year")  # fmt: skip
 
 
+@page.section("Results", part="headline", say_missing=True)
 def section_headline(facts: PackFacts) -> list:
     h = facts.headline
     if not h.ok:
@@ -61,9 +62,11 @@ def section_headline(facts: PackFacts) -> list:
         )
         fig.set_size_inches(9, 3.2)
         out.append(fig)
+    out.append(page.created_note(facts))
     return out
 
 
+@page.section("Schools below, or at risk of falling below, the bar")
 def section_risk(facts: PackFacts) -> list:
     out = []
     if facts.floor.ok:
@@ -123,6 +126,12 @@ def section_risk(facts: PackFacts) -> list:
     return out
 
 
+@page.section(
+    "The five support strands",
+    part="strands",
+    intro="Every school is in one of five strands, which set how much support it gets.",
+    say_missing=True,
+)
 def section_strands(facts: PackFacts) -> list:
     st = facts.strands
     if not st.ok:
@@ -139,6 +148,7 @@ def section_strands(facts: PackFacts) -> list:
     ]
 
 
+@page.section("Ofsted and the DfE", part="accountability", say_missing=True)
 def section_accountability(facts: PackFacts) -> list:
     a = facts.accountability
     if not a.ok:
@@ -157,6 +167,12 @@ def section_accountability(facts: PackFacts) -> list:
     ]
 
 
+@page.section(
+    "What the improvement plan costs",
+    part="plan",
+    intro="Councils budget by financial year (April to March).",
+    say_missing=True,
+)
 def section_plan(facts: PackFacts) -> list:
     pl = facts.plan
     if not pl.ok:
@@ -174,9 +190,8 @@ def section_plan(facts: PackFacts) -> list:
     s = pl["support"]
     out.append(
         page.say(
-            f"School-to-school support: {fmt_int(len(s.pairs))} pairs of a strong school with one "
-            f"needing support are suggested; {fmt_int(len(s.unpaired))} schools needing support have no "
-            "pair within reach."
+            f"School-to-school support: {count(len(s.pairs), 'pair')} of a strong school with one needing "
+            f"support suggested; {count(len(s.unpaired), 'school')} needing support left without a pair."
         )
     )
     d, defaults = facts.definition, pack_rules.defaults()

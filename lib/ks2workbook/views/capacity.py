@@ -21,7 +21,7 @@ from ..analyses.capacity import (
 )
 from ..analyses.pack import PackFacts
 from ..core.errors import ConfigError
-from ..core.formats import fmt_gbp_k, fmt_int
+from ..core.formats import count, fmt_gbp_k, fmt_int
 from ..rules.scenario import ALL
 from ..rules.strands import STRANDS
 from . import page
@@ -87,12 +87,14 @@ def plan_sentence(facts: PackFacts) -> list[str]:
     r = p.result
     first = r.years.iloc[0]
     parts = [
-        page.esc(f"The plan for {facts.year}'s results needs "),
+        page.esc(
+            f"The plan for the school year from September {facts.year}, built on the {facts.year} results, needs "
+        ),
         page.fact("plan_days", fmt_int(r.days_needed)),
-        page.esc(f" {days_word(r)} a year for {fmt_int(len(p.levels))} schools and costs "),
+        page.esc(f" {days_word(r)} a year for {count(len(p.levels), 'school')} and costs "),
         page.fact("plan_cost", money(r.cost_total)),
         page.esc(
-            f" a full year ({money(r.cost_per_day)} a day, every overhead counted); starting in September, "
+            f" a full year (£{r.cost_per_day:,.0f} a day, every overhead counted); starting in September, "
             f"{first['fy']} carries {first['months']:g} months of it: "
         ),
         page.fact("plan_first_year", money(first["cost"])),
@@ -109,6 +111,7 @@ def plan_sentence(facts: PackFacts) -> list[str]:
     return parts
 
 
+@page.section("The plan", part="plan", say_missing=True)
 def section_plan(facts: PackFacts) -> list:
     pl = facts.plan
     if not pl.ok:
@@ -189,6 +192,7 @@ def plot_days(result: CapacityResult, title: str):
     return fig
 
 
+@page.section("Days needed", part="plan", intro="Each school gets core days, and more by its strand and risk level.")
 def section_demand(facts: PackFacts) -> list:
     pl = facts.plan
     if not pl.ok:
@@ -273,6 +277,7 @@ def plot_years(result: CapacityResult, title: str, budget_given: bool = True):
     return fig
 
 
+@page.section("Cost per financial year", part="plan")
 def section_cost(facts: PackFacts) -> list:
     pl = facts.plan
     if not pl.ok:
@@ -307,6 +312,7 @@ def break_even_words(result: CapacityResult) -> str:
     )
 
 
+@page.section("Clusters", part="plan")
 def section_clusters(facts: PackFacts) -> list:
     pl = facts.plan
     if not pl.ok:
@@ -314,8 +320,8 @@ def section_clusters(facts: PackFacts) -> list:
     p = pl["plan"]
     t = p.clusters
     shown = pd.DataFrame({"Cluster": t["cluster"], "Schools": t["schools"].map(fmt_int)})
-    for strand, label in STRANDS.items():
-        shown[label] = t[strand].map(fmt_int)
+    for number, strand in enumerate(STRANDS, start=1):
+        shown[f"Strand {number}"] = t[strand].map(fmt_int)
     shown["Below the floor"] = t["below_floor"].map(fmt_int)
     shown["At risk"] = t["at_risk"].map(fmt_int)
     shown["Stuck"] = t["stuck"].map(fmt_int)
@@ -338,6 +344,12 @@ def section_clusters(facts: PackFacts) -> list:
         if files.clusters.illustration:
             out.append(page.note(f"An illustration, not the council's own map: {files.clusters.note}"))
     out.append(
+        page.say(
+            "Strands: 1 below the floor or in an Ofsted category; 2 needing to maximise progress; 3 "
+            "inconsistent results; 4 good, capable of becoming great; 5 great, able to support others."
+        )
+    )
+    out.append(
         page.table(
             shown,
             "Schools and days by cluster (the last row is the whole council)",
@@ -358,6 +370,11 @@ def section_clusters(facts: PackFacts) -> list:
     return out
 
 
+@page.section(
+    "School-to-school support",
+    part="plan",
+    intro="Strong schools paired with schools that need support, within reach of each other.",
+)
 def section_support(facts: PackFacts) -> list:
     pl = facts.plan
     if not pl.ok:
@@ -413,6 +430,7 @@ def table_check(result: CapacityResult) -> pd.DataFrame:
     )
 
 
+@page.section("Worked examples")
 def section_examples(facts: PackFacts) -> list:
     pl = facts.plan
     examples = pl.get("examples", []) if pl.ok else []
@@ -528,6 +546,7 @@ def interactive_panel(result: CapacityResult):
     return w.VBox([*controls.values(), out])
 
 
+@page.section("Try other figures")
 def section_sliders(facts: PackFacts, interactive: bool) -> list:
     if not interactive or not facts.plan.ok:
         return [

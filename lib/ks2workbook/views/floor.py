@@ -52,6 +52,7 @@ def rule_words(applied: AppliedRule) -> str:
     return f"The rule applied is {kind}: {rule.label}.{source} It covers {who}"
 
 
+@page.section("The rule and the headline")
 def section_rule(facts: PackFacts) -> list:
     f = facts.floor
     if not f.ok:
@@ -134,6 +135,7 @@ def school_table(table: pd.DataFrame, applied: AppliedRule) -> pd.DataFrame:
     return out
 
 
+@page.section("Schools below the floor", part="floor")
 def section_below(facts: PackFacts) -> list:
     f = facts.floor
     if not f.ok:
@@ -154,6 +156,7 @@ def section_below(facts: PackFacts) -> list:
     ]
 
 
+@page.section("Near misses", part="floor", intro="Above the floor, but passing one of its tests by a small margin.")
 def section_near(facts: PackFacts) -> list:
     f = facts.floor
     if not f.ok:
@@ -185,6 +188,7 @@ def section_near(facts: PackFacts) -> list:
     ]
 
 
+@page.section("Below the floor year after year", part="floor")
 def section_persistent(facts: PackFacts) -> list:
     f = facts.floor
     if not f.ok:
@@ -249,6 +253,11 @@ def plot_league(lg: pd.DataFrame, la_name: str, year: int):
     return fig
 
 
+@page.section(
+    "Every council in England",
+    part="floor",
+    intro="The share of each council's schools below the floor, with this council and its neighbours marked.",
+)
 def section_league(facts: PackFacts) -> list:
     f = facts.floor
     if not f.ok:
@@ -313,6 +322,7 @@ def plot_counts(counts: pd.DataFrame, title: str):
     return fig
 
 
+@page.section("Schools below the floor over the years", part="floor_history", say_missing=True)
 def section_counts(facts: PackFacts) -> list:
     h = facts.floor_history
     if not h.ok:

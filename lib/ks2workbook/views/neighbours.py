@@ -59,6 +59,12 @@ def indicator_unit(indicator: str) -> str:
     )
 
 
+@page.section(
+    "The neighbour groups",
+    part="neighbours",
+    intro="The DfE's lists of the ten councils most like this one, old and new side by side.",
+    say_missing=True,
+)
 def section_groups(facts: PackFacts) -> list:
     n = facts.neighbours
     if not n.ok:
@@ -107,6 +113,7 @@ def plot_group(group: pd.DataFrame, indicator: str, title: str, england: float |
     return fig
 
 
+@page.section("The council among its neighbours", part="neighbours")
 def section_ranking(facts: PackFacts) -> list:
     n = facts.neighbours
     if not n.ok:
@@ -131,6 +138,7 @@ def section_ranking(facts: PackFacts) -> list:
     ]
 
 
+@page.section("Ranks and quartile bands", part="neighbours")
 def section_bands(facts: PackFacts) -> list:
     n = facts.neighbours
     if not n.ok:
@@ -151,10 +159,11 @@ def section_bands(facts: PackFacts) -> list:
             "Year": [("–" if pd.isna(y) else str(int(y))) for y in t.year],
             facts.area.name: [format_value(i, v) for i, v in zip(t.indicator, t.value, strict=True)],
             "Neighbours' average": [format_value(i, v, 1) for i, v in zip(t.indicator, t["SN average"], strict=True)],
-            "England": [format_value(i, v) for i, v in zip(t.indicator, t.England, strict=True)],
-            "Change on the year before": [
-                change(i, c, f) for i, c, f in zip(t.indicator, t.change, t.favourable, strict=True)
+            "England": [
+                ("0" if indicator_sets.unit_of(i) == "progress" and v == v else format_value(i, v))
+                for i, v in zip(t.indicator, t.England, strict=True)
             ],
+            "Change": [change(i, c, f) for i, c, f in zip(t.indicator, t.change, t.favourable, strict=True)],
             "Rank among neighbours": [_of(r, o) for r, o in zip(t.sn_rank, t.sn_of, strict=True)],
             "Rank in England": [_of(r, o) for r, o in zip(t.national_rank, t.national_of, strict=True)],
             "Quartile band": [("–" if pd.isna(b) else str(b)) for b in t.band],
@@ -229,6 +238,7 @@ def plot_comparisons(comparisons: dict[str, pd.DataFrame], name: str):
     return fig
 
 
+@page.section("Over time", part="neighbours")
 def section_over_time(facts: PackFacts) -> list:
     n = facts.neighbours
     if not n.ok:
@@ -302,27 +312,45 @@ def plot_significance(cis: dict[str, pd.DataFrame], name: str):
     return fig
 
 
+@page.section(
+    "Progress: clearly different from England?",
+    part="neighbours",
+    intro="Only progress scores can be judged this way: they are the one KS2 measure published with its uncertainty.",
+)
 def section_progress(facts: PackFacts) -> list:
     n = facts.neighbours
-    if not n.ok or not n["progress"]:
+    if not n["progress"]:
         return []
     cis = n["progress"]
     allci = pd.concat(cis.values())
     judged = allci[allci.significance != "no interval"]
+    if judged.empty:
+        return [
+            page.say(
+                f"No year can be judged for {facts.area.name}: an interval can be rebuilt only where the "
+                "schools' published limits allow (2017 and 2018), and the council has no progress score "
+                "for those years."
+            )
+        ]
     clear = judged[judged.significance.str.startswith("significantly")]
-    years = sorted({int(y) for y in judged.year})
+    years = ", ".join(str(y) for y in sorted({int(y) for y in judged.year}))
     return [
         plot_significance(cis, facts.area.name),
         page.takeaway(
             page.esc(
-                f"{len(clear)} of the {len(judged)} subject-years that can be judged "
-                f"({', '.join(map(str, years)) or 'none'}) "
-                "are clearly above or below England; the others are within the uncertainty of the measure."
+                f"{len(clear)} of the {len(judged)} subject-years that can be judged ({years}) are "
+                "clearly above or below England; the others are within the measure's uncertainty."
             )
         ),
     ]
 
 
+@page.section(
+    "Are the neighbours alike?",
+    part="neighbours",
+    intro="Results beside context: the shares of pupils on free school meals and with English as an additional "
+    "language.",
+)
 def section_context(facts: PackFacts) -> list:
     n = facts.neighbours
     if not n.ok:

@@ -122,6 +122,34 @@ def missing_part(what: str, reason: str) -> Html:
     return Html(f'<div class="ks2-note ks2-missing" role="note"><strong>{esc(what)}:</strong> {esc(reason)}</div>')
 
 
+def section(title: str, *, part: str = "", intro: str = "", say_missing: bool = False, level: int = 2):
+    """A report section: its heading and one line of introduction above what the function returns. When the
+    pack's ``part`` is missing, the section says why in one line (``say_missing``, for the first section of a
+    part) or is left out; a section with nothing to show is left out, heading and all (no empty headings)."""
+    from functools import wraps
+
+    def wrap(fn):
+        @wraps(fn)
+        def inner(facts: PackFacts, *args, **kwargs) -> list:
+            held = getattr(facts, part) if part else None
+            if held is not None and not held.ok:
+                return [heading(title, level), note_missing(held.reason)] if say_missing else []
+            body = fn(facts, *args, **kwargs)
+            if not body:
+                return []
+            return [heading(title, level), *([say(intro)] if intro else []), *body]
+
+        return inner
+
+    return wrap
+
+
+def note_missing(reason: str) -> Html:
+    """Why a section has nothing to show, as a sentence."""
+    text = reason[0].upper() + reason[1:] if reason else reason
+    return Html(f'<div class="ks2-note ks2-missing" role="note">{esc(text.rstrip(".") + ".")}</div>')
+
+
 def bullets(items: Iterable[str]) -> Html:
     return Html("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
 
@@ -192,8 +220,8 @@ def table(
         klass = ' class="ks2-this"' if strong else ""
         rows.append(f"<tr{klass}>{''.join(cells)}</tr>")
     body = (
-        f'<table class="ks2-table"><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<div class="ks2-scroll"><table class="ks2-table"><caption>{esc(caption)}</caption><thead><tr>{head}</tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
     return details(collapsible, body) if collapsible else Html(body)
 
@@ -269,10 +297,7 @@ def about_the_data(facts: PackFacts, extra: Sequence[str] = ()) -> Html:
         )
     lines.extend(extra)
     items = "".join(f"<li>{esc(t)}</li>" for t in lines)
-    return Html(
-        f'<h2 id="about-the-data">About the data</h2><ul>{items}</ul>'
-        "<p>Contains public sector information licensed under the Open Government Licence v3.0.</p>"
-    )
+    return Html(f'<h2 id="about-the-data">About the data</h2><ul>{items}</ul>')
 
 
 def header(facts: PackFacts, what: str) -> Html:
@@ -285,6 +310,25 @@ def header(facts: PackFacts, what: str) -> Html:
         f'<p class="ks2-what"><strong>What this shows.</strong> {esc(what)}</p>'
         f'<p class="ks2-definitions">{esc(definitions(facts))}</p>'
     )
+
+
+def created_note(facts: PackFacts) -> Html | None:
+    """For a council created since the tests began: when, from which councils, and what that means for its figures."""
+    import datetime as dt
+
+    from ..data import tables
+
+    names = tables.load("areas").set_index("la_code")["la_name"]
+    for change in tables.la_changes():
+        if facts.area.code in change["successors"]:
+            when = dt.date.fromisoformat(str(change["date"]))
+            old = " and ".join(str(names.get(c, c)) for c in change["ended"])
+            return note(
+                f"{facts.area.name} was created in {when:%B %Y} from {old}. The DfE's council figures for "
+                f"{facts.area.name} start then; its schools' earlier results are shown wherever a report follows the "
+                "schools."
+            )
+    return None
 
 
 def definitions(facts: PackFacts) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analyses.pack import PackFacts
-from ..core.formats import fmt_int, fmt_pct
+from ..core.formats import count, fmt_int, fmt_pct
 from ..rules import pack as pack_rules
 from . import page, style
 
@@ -68,6 +68,12 @@ def cards(facts: PackFacts) -> list:
     ]
 
 
+@page.section(
+    "How many schools may be below the bar next year",
+    part="risk",
+    intro="The chance, for each school, of being below the bar next year, from a model tested on past years.",
+    say_missing=True,
+)
 def section_summary(facts: PackFacts) -> list:
     r = facts.risk
     if not r.ok:
@@ -79,7 +85,7 @@ def section_summary(facts: PackFacts) -> list:
         page.say(assumption(facts)),
         page.takeaway(
             page.esc(
-                f"of {fmt_int(r['schools'])} schools with a result in {facts.year}, about {e['expected']:.0f} are "
+                f"of {count(r['schools'], 'school')} with a result in {facts.year}, about {e['expected']:.0f} are "
                 f"expected "
                 f"below {d.threshold:g}% next year, and 8 times in 10 the count would fall between {e['low']:.0f} and "
                 f"{e['high']:.0f}."
@@ -113,42 +119,53 @@ def table_scenarios(facts: PackFacts) -> list:
             empty="No scenarios.",
             numeric=list(shown.columns[1:]),
         ),
-        page.takeaway(
-            page.esc(
-                "the count moves by about one school for each point England moves: the list of "
-                "schools most at risk changes much less than the count."
-            )
-        ),
+        page.takeaway(page.esc(scenario_words(s))),
     ]
 
 
-DRIVER_WORDS = {
-    "position": "its result against the bar, given its size",
-    "prev_move": "last year's move",
-    "progress": "its pupils' progress",
-    "pct_fsm": "its share of pupils on free school meals",
-    "pct_eal": "its share of pupils with English as an additional language",
-}
+def scenario_words(s: pd.DataFrame) -> str:
+    """What the scenario table says, from its own figures."""
+    low, high = s["expected_below_next_year"].iloc[0], s["expected_below_next_year"].iloc[-1]
+    span = s["national_change"].iloc[-1] - s["national_change"].iloc[0]
+    if abs(low - high) < 0.5:
+        return "the council's count hardly moves with England: its schools are far from the bar either way."
+    per_point = (low - high) / span
+    return (
+        f"the count moves by about {per_point:.1f} schools for each point England moves; the schools most at "
+        "risk stay much the same."
+    )
 
 
-def _driver_text(row: pd.Series, threshold: float) -> tuple[str, str]:
-    """What raises and what lowers this school's chance, in words with its own figures."""
-    detail = {
-        "position": f"{row['rwm_exp']:.0f}% against a bar of {threshold:g}%"
-        + ("" if row["cohort_basis"] == "unknown" else f", {row['cohort']:.0f} pupils"),
-        "prev_move": (
-            "no earlier result" if pd.isna(row["rwm_prev"]) else f"{row['rwm_prev']:.0f}% to {row['rwm_exp']:.0f}%"
-        ),
-        "progress": "no progress published" if pd.isna(row["progress"]) else f"average {row['progress']:+.1f}",
-        "pct_fsm": "not published" if pd.isna(row["pct_fsm"]) else fmt_pct(row["pct_fsm"]),
-        "pct_eal": "not published" if pd.isna(row["pct_eal"]) else fmt_pct(row["pct_eal"]),
-    }
-    contrib = {g: row[f"drive_{g}"] for g in DRIVER_WORDS}
-    up = [g for g, v in sorted(contrib.items(), key=lambda kv: -kv[1]) if v > 0.15][:2]
-    down = [g for g, v in sorted(contrib.items(), key=lambda kv: kv[1]) if v < -0.15][:2]
-    raises = "; ".join(f"{DRIVER_WORDS[g]} ({detail[g]})" for g in up) or "nothing stands out"
-    lowers = "; ".join(f"{DRIVER_WORDS[g]} ({detail[g]})" for g in down) or "nothing stands out"
-    return raises, lowers
+def _reason(group: str, row: pd.Series, threshold: float) -> str:
+    """One reason in a few words, with the school's own figure."""
+    if group == "position":
+        size = "" if row["cohort_basis"] == "unknown" else f", {row['cohort']:.0f} pupils"
+        return f"{row['rwm_exp']:.0f}% against a bar of {threshold:g}%{size}"
+    if group == "prev_move":
+        if pd.isna(row["rwm_prev"]):
+            return "no result the year before"
+        word = "rose" if row["rwm_exp"] > row["rwm_prev"] else "fell"
+        return f"{word} from {row['rwm_prev']:.0f}% the year before"
+    if group == "progress":
+        return "no progress score" if pd.isna(row["progress"]) else f"progress {row['progress']:+.1f}"
+    if group == "pct_fsm":
+        return f"{fmt_pct(row['pct_fsm'])} on free school meals"
+    return f"{fmt_pct(row['pct_eal'])} with English as an additional language"
+
+
+#: A reason is named when it moves the odds by at least this much (log-odds; 0.15 is about 4 points at 50%).
+NAMED_REASON = 0.15
+
+
+def reasons(row: pd.Series, threshold: float) -> tuple[str, str]:
+    """What raises and what lowers this school's chance, the two strongest of each, with its own figures."""
+    contrib = {g: row[f"drive_{g}"] for g in ("position", "prev_move", "progress", "pct_fsm", "pct_eal")}
+    up = [g for g, v in sorted(contrib.items(), key=lambda kv: -kv[1]) if v > NAMED_REASON][:2]
+    down = [g for g, v in sorted(contrib.items(), key=lambda kv: kv[1]) if v < -NAMED_REASON][:2]
+    return (
+        "; ".join(_reason(g, row, threshold) for g in up) or "nothing stands out",
+        "; ".join(_reason(g, row, threshold) for g in down) or "nothing stands out",
+    )
 
 
 def cohort_words(row: pd.Series) -> str:
@@ -156,71 +173,71 @@ def cohort_words(row: pd.Series) -> str:
     if basis == "published":
         return f"{row['cohort']:.0f}"
     if basis == "last published":
-        return f"{row['cohort']:.0f} ({row['cohort_year']:.0f})"
+        return f"{row['cohort']:.0f} in {row['cohort_year']:.0f}"
     if basis == "estimated":
-        return f"about {row['cohort']:.0f} (estimated)"
+        return f"about {row['cohort']:.0f}"
     return "not known"
 
 
 def school_rows(table: pd.DataFrame, threshold: float) -> pd.DataFrame:
     small = pack_rules.defaults().small_cohort
-    words = [_driver_text(r, threshold) for _, r in table.iterrows()]
+    words = [reasons(r, threshold) for _, r in table.iterrows()]
     return pd.DataFrame(
         {
             "School": [
                 n + (" *" if (b != "unknown" and c < small) else "")
                 for n, c, b in zip(table["school_name"], table["cohort"], table["cohort_basis"], strict=True)
             ],
-            "Result this year": table["rwm_exp"].map(fmt_pct),
+            "This year": table["rwm_exp"].map(fmt_pct),
+            "Chance next year": (table["p_below_next"] * 100).map(fmt_pct),
             "Pupils": [cohort_words(r) for _, r in table.iterrows()],
-            "Chance of being below next year": (table["p_below_next"] * 100).map(fmt_pct),
             "Raises the chance": [w[0] for w in words],
             "Lowers the chance": [w[1] for w in words],
         }
     )
 
 
+NUMERIC = ["This year", "Chance next year", "Pupils"]
+
+
+@page.section(
+    "The schools most at risk", part="risk", intro="Each school once, with what raises and what lowers its chance."
+)
 def section_watch(facts: PackFacts) -> list:
     r = facts.risk
-    if not r.ok:
-        return []
     d = facts.definition
     above, stay = r["above_at_risk"], r["stay_below"]
     small = pack_rules.defaults().small_cohort
+    thr, chance = d.threshold, f"{d.at_risk_chance:.0%}"
+    rest = r["table"][r["table"]["p_below_next"] < d.at_risk_chance]
     out = [
-        page.heading("Above the bar now, at risk next year", 3),
         page.table(
-            school_rows(above, d.threshold),
-            f"Schools above {d.threshold:g}% in {facts.year} with at least a "
-            f"{d.at_risk_chance:.0%} chance of being below it next year, most likely first",
+            school_rows(above, thr),
+            f"Above {thr:g}% in {facts.year}, with at least a {chance} chance of "
+            "being below it next year: the first calls",
             empty="No school above the bar now has so high a chance of falling below it.",
-            numeric=["Result this year", "Pupils", "Chance of being below next year"],
+            numeric=NUMERIC,
         ),
-        page.heading("Below the bar now and likely to stay below", 3),
         page.table(
-            school_rows(stay, d.threshold),
-            f"Schools below {d.threshold:g}% in {facts.year} with at least a "
-            f"{d.at_risk_chance:.0%} chance of being below it again",
-            empty="No school is below the bar now with so high a chance of staying there.",
-            numeric=["Result this year", "Pupils", "Chance of being below next year"],
+            school_rows(stay, thr),
+            f"Below {thr:g}% in {facts.year}, with at least a {chance} chance of staying below",
+            empty="No school below the bar now is likely to stay there.",
+            numeric=NUMERIC,
+            collapsible=f"Below the bar now and likely to stay below ({len(stay)} schools)",
+        ),
+        page.table(
+            school_rows(rest, thr),
+            "Every other school, most likely first",
+            empty="No other schools.",
+            numeric=NUMERIC,
+            collapsible=f"Every other school ({len(rest)})",
         ),
         page.say(
             f"* fewer than {small} pupils: one pupil moves the result by more than {100 / small:.0f} points. "
-            "Pupils: the number that took the tests that year; where the year's file does not publish it, the "
-            "school's last published number (its year in brackets); estimated from its roll only where it "
-            "has none."
+            "Pupils: those who took the tests that year; where the year's file does not publish the number, "
+            "the school's last published number and its year; “about” where it is estimated from the roll."
         ),
     ]
-    rest = r["table"][r["table"]["p_below_next"] < d.at_risk_chance]
-    out.append(
-        page.table(
-            school_rows(rest, d.threshold),
-            "Every other school, most likely first",
-            empty="No other schools.",
-            numeric=["Result this year", "Pupils", "Chance of being below next year"],
-            collapsible="The other schools",
-        )
-    )
     if len(r["unlinked"]):
         out.append(
             page.note(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analyses.pack import PackFacts
-from ..core.formats import fmt_int, fmt_pct
+from ..core.formats import count, fmt_int, fmt_pct
 from ..rules.strands import PROGRESS_NAMES, StrandRules
 from . import page
 
@@ -19,7 +19,11 @@ def criteria(rules: StrandRules, floor_basis: str) -> pd.DataFrame:
     bf, mp, inc, gr = s.below_floor, s.maximising_progress, s.inconsistent, s.great
     first = []
     if bf.below_floor:
-        first.append(f"below the floor ({floor_basis})")
+        first.append(
+            f"below the floor ({floor_basis})"
+            if not floor_basis.startswith("none")
+            else f"below the floor (in this pack {floor_basis})"
+        )
     if bf.in_category:
         first.append("in an Ofsted category of concern at its latest inspection, under any framework")
     progress = ", ".join(f"{PROGRESS_NAMES[k]} below {v:+g}" for k, v in mp.progress_below.items())
@@ -57,6 +61,12 @@ def table_counts(facts: PackFacts) -> pd.DataFrame:
     )
 
 
+@page.section(
+    "The five support strands",
+    part="strands",
+    intro="Every school is placed in one of five strands by the criteria below.",
+    say_missing=True,
+)
 def section_strands(facts: PackFacts) -> list:
     st = facts.strands
     if not st.ok:
@@ -68,7 +78,7 @@ def section_strands(facts: PackFacts) -> list:
     return [
         page.table(
             shown,
-            f"{facts.area.name}'s {total} schools with a {facts.year} result, by strand",
+            f"{facts.area.name}'s {count(total, 'school')} with a {facts.year} result, by strand",
             empty="No schools.",
             numeric=list(shown.columns[1:]),
             facts={f"{facts.area.name}: schools": "strand"},
@@ -106,6 +116,6 @@ def section_schools(facts: PackFacts) -> list:
             "Each school, its strand and why",
             empty="No schools.",
             numeric=["RWM"],
-            collapsible=f"Every school's strand ({len(shown)} schools)",
+            collapsible=f"Every school's strand ({count(len(shown), 'school')})",
         )
     ]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..analyses.support import Support
-from ..core.formats import fmt_int, fmt_pct
+from ..core.formats import count, fmt_int, fmt_pct
 from .style import OKABE_ITO, SERIES_CYCLE, new_axes
 
 SIMILAR_FSM_POINTS = 10  # intakes within this many points of each other are called similar
@@ -75,7 +75,7 @@ def say_support(result: Support) -> str:
     if result.partners.empty:
         return "No school meets the rules for needing support, so no pairs are suggested."
     text = (
-        f"{fmt_int(len(result.partners))} schools need support by the rules (below the floor or in a category, "
+        f"{count(len(result.partners), 'school')} need support by the rules (below the floor or in a category, "
         f"stuck, at risk or with progress below the bar) and {fmt_int(len(result.supporters))} could give it "
         f"(each taking at most {r.max_partners}). {fmt_int(len(result.pairs))} pairs are suggested, each no more "
         f"than {r.max_km:g} km apart" + (" and within one cluster" if r.same_cluster else "") + "."
@@ -86,7 +86,7 @@ def say_support(result: Support) -> str:
         text += f" {fmt_int(len(result.unpaired))} are left without a pair; the table below says why."
     if result.located < result.schools:
         text += (
-            f" {fmt_int(result.schools - result.located)} of the {fmt_int(result.schools)} schools have no "
+            f" {fmt_int(result.schools - result.located)} of the {count(result.schools, 'school')} have no "
             "location in the 2019 school file, the one published file the workbook holds with locations, so no "
             "distance can be measured for them."
         )

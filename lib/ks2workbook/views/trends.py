@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..analyses.pack import PackFacts
-from ..core.formats import fmt_int, fmt_pct, fmt_points, missing
+from ..core.formats import count, fmt_int, fmt_pct, fmt_points, missing
 from ..core.world import NO_TEST_YEARS
 from ..rules import pack as pack_rules
 from . import page, style
@@ -77,6 +77,13 @@ def plot_comparison(frame: pd.DataFrame, title: str, ylabel: str):
     return fig
 
 
+@page.section(
+    "The headline against the region, England and similar councils",
+    part="trends",
+    intro="The share of pupils reaching the expected standard in all of reading, writing and maths: the measure "
+    "the DfE and councils lead with.",
+    say_missing=True,
+)
 def section_headline(facts: PackFacts) -> list:
     t = facts.trends
     if not t.ok:
@@ -93,6 +100,7 @@ def section_headline(facts: PackFacts) -> list:
     return [
         fig,
         page.takeaway(*headline_sentence(facts)),
+        page.created_note(facts),
         page.table(
             shown,
             "% of pupils at the expected standard in reading, writing and maths, by year",
@@ -133,6 +141,11 @@ def plot_subjects(table: pd.DataFrame, area_name: str):
     return fig
 
 
+@page.section(
+    "Subjects and the higher standard",
+    part="trends",
+    intro="Each subject against England: where the headline is held back.",
+)
 def section_subjects(facts: PackFacts) -> list:
     t = facts.trends
     if not t.ok:
@@ -214,6 +227,12 @@ def plot_school_spread(dots: pd.DataFrame, years: list[int], area_name: str, la_
     return fig
 
 
+@page.section(
+    "How widely the council's schools differ",
+    part="trends",
+    intro="Each dot is one school; larger dots are larger year groups where the file publishes them. The red dash "
+    "is the council as a whole.",
+)
 def section_spread(facts: PackFacts) -> list:
     t = facts.trends
     if not t.ok:
@@ -227,11 +246,16 @@ def section_spread(facts: PackFacts) -> list:
     last = int(dots["year"].max())
     now = dots[dots["year"] == last]["rwm_exp"]
     q1, q3 = now.quantile(0.25), now.quantile(0.75)
-    text = (
-        f"in {last}, half of the {fmt_int(len(now))} schools with a published result were between {fmt_pct(q1)} "
-        f"and {fmt_pct(q3)}; the lowest was {fmt_pct(now.min())} and the highest {fmt_pct(now.max())}. In a "
-        "school of 30 pupils one pupil is 3 points, so small schools swing from year to year."
-    )
+    if len(now) < 4:
+        results = ", ".join(fmt_pct(v) for v in sorted(now))
+        text = f"in {last}, the council's {count(len(now), 'school')} with a published result had {results}."
+    else:
+        text = (
+            f"in {last}, half of the {fmt_int(len(now))} schools with a published result were between "
+            f"{fmt_pct(q1)} and {fmt_pct(q3)}; the lowest was {fmt_pct(now.min())} and the highest "
+            f"{fmt_pct(now.max())}."
+        )
+    text += " In a school of 30 pupils one pupil is 3 points, so small schools swing from year to year."
     out = [plot_school_spread(dots, years, name, la_line, small), page.takeaway(page.esc(text))]
     if dots["cohort"].isna().any():
         out.append(
@@ -263,6 +287,11 @@ def plot_gap(gap: pd.DataFrame, area_name: str):
     return fig
 
 
+@page.section(
+    "The disadvantaged gap",
+    part="trends",
+    intro="How far disadvantaged pupils are behind the others, in points, against the same gap in England.",
+)
 def section_gap(facts: PackFacts) -> list:
     t = facts.trends
     if not t.ok:
