@@ -41,7 +41,7 @@ def _key(path: str | Path | None) -> str:
     return str(path or "")
 
 
-@cached_on("ofsted", "schools", maxsize=8)
+@cached_on("ofsted", "schools", maxsize=8, persist=True)
 def judged(frameworks_file: str = "") -> pd.DataFrame:
     """Every inspection with what it comes to under the mapping: ``requires_improvement`` (RI or the framework's
     equivalent), ``below_good``, ``in_category``, ``outstanding`` (or equivalent), ``good_or_better``, and
@@ -132,7 +132,7 @@ def _histories(schools: pd.DataFrame, frame: pd.DataFrame, scope: pd.Index) -> p
     return held.sort_values(["school", "inspection_date"], kind="stable")
 
 
-@cached_on("ofsted", "schools", maxsize=16)
+@cached_on("ofsted", "schools", maxsize=16, persist=True)
 def stuck(as_of: str | None = None, frameworks_file: str = "") -> pd.DataFrame:
     """Every school open at the latest Ofsted file's date (England), with its status on ``as_of`` (default: the
     latest inspection date held) by the DfE's definition: **stuck** = requires improvement, or the equivalent,
@@ -159,9 +159,9 @@ def stuck(as_of: str | None = None, frameworks_file: str = "") -> pd.DataFrame:
     out["is_primary"] = info["is_primary"].fillna(False).astype(bool)
     out["latest_date"] = last["inspection_date"]
     out["latest_framework"] = last["framework"]
-    out["latest"] = [summary(r) if pd.notna(r["inspection_date"]) else pd.NA for _, r in last.iterrows()]
+    out["latest"] = summaries(last).where(last["inspection_date"].notna())
     out["previous_date"] = prev["inspection_date"]
-    out["previous"] = [summary(r) if pd.notna(r["inspection_date"]) else pd.NA for _, r in prev.iterrows()]
+    out["previous"] = summaries(prev).where(prev["inspection_date"].notna())
     out["previous_may_be_missing"] = (
         (prev["inspection_date"].le(end) & last["inspection_date"].gt(end)).fillna(False).astype(bool)
     )
@@ -181,31 +181,30 @@ def stuck(as_of: str | None = None, frameworks_file: str = "") -> pd.DataFrame:
     return out.reset_index()
 
 
-def _why(out: pd.DataFrame, when: pd.Timestamp, newest_own: pd.Series) -> list[str]:
-    texts = []
-    for urn, row in out.iterrows():
-        status = row["status"]
-        if status == UNKNOWN:
-            texts.append(
-                f"inspected again on {newest_own[urn]:%d %B %Y}; the inspection in force on {when:%d %B %Y} is not "
-                "in the files held"
-            )
-        elif status == NOT_INSPECTED:
-            texts.append("no inspection on or before the date")
-        elif status == IN_CATEGORY:
-            texts.append(f"latest inspection ({row['latest_date']:%B %Y}): {row['category']}")
-        elif status == POSSIBLY:
-            texts.append(
-                f"latest inspection ({row['latest_date']:%B %Y}) {row['latest']}; the inspection before it is not "
-                "in the files held"
-            )
-        elif pd.notna(row["previous_date"]):
-            texts.append(
-                f"latest ({row['latest_date']:%B %Y}) {row['latest']}; previous ({row['previous_date']:%B %Y}) "
-                f"{row['previous']}"
-            )
-        else:
-            texts.append(f"latest inspection ({row['latest_date']:%B %Y}): {row['latest']}")
+def _month(dates: pd.Series) -> pd.Series:
+    return dates.dt.strftime("%B %Y").fillna("")
+
+
+def _why(out: pd.DataFrame, when: pd.Timestamp, newest_own: pd.Series) -> np.ndarray:
+    """Each school's status in words, with the inspections it rests on (vectorised: every open school in England)."""
+    status = out["status"].astype(str).to_numpy()
+    latest = "latest inspection (" + _month(out["latest_date"]) + ")"
+    again = newest_own.reindex(out.index).dt.strftime("%d %B %Y").fillna("")
+    texts = np.select(
+        [status == UNKNOWN, status == NOT_INSPECTED, status == IN_CATEGORY, status == POSSIBLY,
+         out["previous_date"].notna().to_numpy()],
+        [
+            ("inspected again on " + again + f"; the inspection in force on {when:%d %B %Y} is not in the files "
+             "held").to_numpy(),
+            np.full(len(out), "no inspection on or before the date", dtype=object),
+            (latest + ": " + out["category"].astype("object").fillna("").astype(str)).to_numpy(),
+            (latest + " " + out["latest"].fillna("").astype(str) + "; the inspection before it is not in the files "
+             "held").to_numpy(),
+            ("latest (" + _month(out["latest_date"]) + ") " + out["latest"].fillna("").astype(str) + "; previous ("
+             + _month(out["previous_date"]) + ") " + out["previous"].fillna("").astype(str)).to_numpy(),
+        ],
+        default=(latest + ": " + out["latest"].fillna("").astype(str)).to_numpy(),
+    )  # fmt: skip
     return texts
 
 
@@ -213,23 +212,35 @@ GRADE_WORDS = {1: "outstanding", 2: "good", 3: "requires improvement", 4: "inade
 
 
 def summary(inspection: pd.Series) -> str:
-    """What an inspection judged, in words: ``requires improvement`` (graded), ``quality of education requires
-    improvement, leadership good`` (no overall grade), ``leadership and governance: needs attention`` (a card)."""
-    if inspection["framework"] == "graded":
-        return GRADE_WORDS.get(int(inspection["grade"]), "no grade") if pd.notna(inspection["grade"]) else "no grade"
-    if inspection["framework"] == "no overall grade":
-        parts = []
-        for col, name in (("sj_education", "quality of education"), ("sj_leadership", "leadership and management")):
-            if pd.notna(inspection[col]):
-                parts.append(f"{name} {GRADE_WORDS[int(inspection[col])]}")
-        return "no overall grade: " + ", ".join(parts) if parts else "no overall grade"
-    text = f"report card, leadership and governance {inspection['rc_leadership']}"
-    urgent = [c for c in inspection.index if c.startswith("rc_") and str(inspection[c]) == "urgent improvement"]
-    if urgent and inspection["rc_leadership"] != "urgent improvement":
-        text += f"; urgent improvement in {len(urgent)} area{'s' if len(urgent) > 1 else ''}"
-    if str(inspection.get("safeguarding")) == "not met":
-        text += "; safeguarding not met"
-    return text
+    """What one inspection judged, in words (see :func:`summaries`)."""
+    return str(summaries(inspection.to_frame().T).iloc[0])
+
+
+def summaries(frame: pd.DataFrame) -> pd.Series:
+    """What each inspection judged, in words: ``requires improvement`` (graded), ``no overall grade: quality of
+    education requires improvement, leadership and management good``, or ``report card, leadership and governance
+    needs attention; urgent improvement in 2 areas`` (vectorised over a frame of inspections)."""
+    fw = frame["framework"].astype(str).to_numpy()
+    grade = pd.to_numeric(frame["grade"], errors="coerce").map(GRADE_WORDS).fillna("no grade")
+    parts = []
+    for col, name in (("sj_education", "quality of education"), ("sj_leadership", "leadership and management")):
+        word = pd.to_numeric(frame[col], errors="coerce").map(GRADE_WORDS)
+        parts.append((name + " " + word).where(word.notna(), ""))
+    joined = (parts[0] + np.where((parts[0] != "") & (parts[1] != ""), ", ", "") + parts[1]).astype(str)
+    no_grade = np.where(joined != "", "no overall grade: " + joined, "no overall grade")
+    areas = [c for c in frame.columns if c.startswith("rc_")]
+    urgent = (frame[areas].astype(str) == "urgent improvement").sum(axis=1) if areas else pd.Series(0, frame.index)
+    lead = frame["rc_leadership"].astype("object").fillna("").astype(str) if "rc_leadership" in frame else ""
+    card = "report card, leadership and governance " + lead
+    card = card + np.where(
+        (urgent > 0) & (lead != "urgent improvement"),
+        "; urgent improvement in " + urgent.astype(str) + np.where(urgent > 1, " areas", " area"),
+        "",
+    )
+    if "safeguarding" in frame:
+        card = card + np.where(frame["safeguarding"].astype(str) == "not met", "; safeguarding not met", "")
+    out = np.where(fw == "graded", grade, np.where(fw == "no overall grade", no_grade, card))
+    return pd.Series(out, index=frame.index, dtype="object")  # fmt: skip
 
 
 def stuck_counts(as_of: str | None = None, la_code: int | None = None, frameworks_file: str = "") -> pd.DataFrame:
@@ -304,7 +315,7 @@ def coasting_year(year: int, coasting_file: str | None = None) -> pd.DataFrame:
     return out
 
 
-@cached_on("school_results", "schools", maxsize=8)
+@cached_on("school_results", "schools", maxsize=8, persist=True)
 def coasting_data(year: int, coasting_file: str = "") -> pd.DataFrame:
     """Coasting by the 2017 data rule in ``year``: meeting the criteria in each of the three (``years_in_a_row``)
     most recent years with national school data up to ``year``. One row per school of ``year``: ``status``

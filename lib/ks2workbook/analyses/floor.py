@@ -191,11 +191,11 @@ def evaluate(results: pd.DataFrame, applied: AppliedRule, schools: pd.DataFrame)
         out["fails_progress"] = pd.Series(p_below, index=frame.index, dtype="boolean").mask(~p_det)
     else:
         out["fails_progress"] = pd.Series(pd.NA, index=frame.index, dtype="boolean")
-    missing = (
-        [", ".join(n for n, v in zip(names, variables, strict=True) if pd.isna(v.iloc[i])) for i in range(len(frame))]
-        if (~determined).any()
-        else [""] * len(frame)
-    )
+    missing = np.full(len(frame), "", dtype=object)
+    if (~determined).any():
+        gaps = np.column_stack([v.isna().to_numpy() for v in variables])
+        for i in np.flatnonzero(~determined):  # the few schools with no verdict: name what is missing
+            missing[i] = ", ".join(n for n, gap in zip(names, gaps[i], strict=True) if gap)
     undetermined = pd.Series(~determined, index=frame.index)
     mark(undetermined, "not assessable", "")
     reason = reason.mask(
@@ -228,7 +228,7 @@ def _rule_file(key: str) -> str | None:
     return key.rsplit("|", 1)[0] or None
 
 
-@cached_on("school_results", "schools", maxsize=64)
+@cached_on("school_results", "schools", maxsize=64, persist=True)
 def _school_floor_cached(year: int, local: str) -> pd.DataFrame:
     applied = rule_for(year, _rule_file(local), data_years())
     results = tables.load("school_results")
@@ -358,7 +358,7 @@ def la_summary(year: int, local_rule_file: str | Path | None = None) -> pd.DataF
     return _la_summary_cached(int(year), file_key(local_rule_file))
 
 
-@cached_on("school_results", "schools", "areas", maxsize=64)
+@cached_on("school_results", "schools", "areas", maxsize=64, persist=True)
 def _la_summary_cached(year: int, local: str) -> pd.DataFrame:
     table = school_floor(year, None, _rule_file(local))
     area = tables.load("areas")

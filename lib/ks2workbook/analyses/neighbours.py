@@ -102,7 +102,9 @@ def _table(indicators: pd.DataFrame | None, indicator: str | None = None) -> pd.
     if indicator is not None:
         part = _shipped_by_indicator().get(indicator)
         if part is not None:
-            return part.copy(deep=False)
+            out = part.copy(deep=False)
+            out.attrs["shipped"] = True  # the shipped rows: series() may answer from its index
+            return out
     return tables.load("la_indicators")
 
 
@@ -150,10 +152,39 @@ def _require_rankable_la(code: int | str) -> areas_mod.Area:
 
 def series(indicators: pd.DataFrame | None, code: int, indicator: str) -> pd.DataFrame:
     """One area's values of one indicator over time: ``year``, ``value`` (NaN = not available, never 0)."""
+    if indicators is None or indicators.attrs.get("shipped"):
+        held = _series_index()
+        if indicator in held["known"]:
+            where = held["bounds"].get((indicator, int(code)))
+            if where is None:
+                return _EMPTY_SERIES.copy()
+            a, b = where
+            return pd.DataFrame({"year": held["years"][a:b], "value": held["values"][a:b]})
     table = _table(indicators, indicator)
     indicator_info(table, indicator)
     rows = table.loc[(table.indicator == indicator) & (table.la_code == int(code)), ["year", "value"]]
     return rows.sort_values("year").reset_index(drop=True)
+
+
+_EMPTY_SERIES = pd.DataFrame({"year": pd.Series([], dtype="int64"), "value": pd.Series([], dtype="float64")})
+
+
+@cached_on("la_indicators", maxsize=2, copies=False)
+def _series_index() -> dict:
+    """Every (indicator, area) series of the shipped table as slices of one sorted copy: a report reads a few
+    hundred series, and filtering the whole table for each cost seconds."""
+    table = tables.load("la_indicators")
+    ind = table["indicator"].astype(str).to_numpy()
+    code = table["la_code"].to_numpy(dtype="int64")
+    order = np.lexsort((table["year"].to_numpy(), code, ind))
+    ind, code = ind[order], code[order]
+    years = table["year"].to_numpy()[order]
+    values = table["value"].to_numpy(dtype="float64")[order]
+    change = np.flatnonzero((ind[1:] != ind[:-1]) | (code[1:] != code[:-1])) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [len(ind)]])
+    bounds = {(ind[a], int(code[a])): (int(a), int(b)) for a, b in zip(starts, ends, strict=True)}
+    return {"bounds": bounds, "years": years, "values": values, "known": set(ind)}
 
 
 def years_with_data(indicators: pd.DataFrame | None, indicator: str) -> list[int]:
@@ -410,7 +441,7 @@ def national_table(indicators: pd.DataFrame | None, indicator: str, year: int | 
     return _national_table(indicators, indicator, year)
 
 
-@cached_on("la_indicators")
+@cached_on("la_indicators", persist=True)
 def _national_table_shipped(indicator: str, year: int | None) -> pd.DataFrame:
     return _national_table(_table(None, indicator), indicator, year)
 
@@ -711,7 +742,7 @@ def mismatch_report(
     return _mismatch_report(_table(indicators), neighbours, indicator, year)
 
 
-@cached_on("la_indicators", "neighbours")
+@cached_on("la_indicators", "neighbours", persist=True)
 def _mismatch_shipped(indicator: str, year: int | None) -> pd.DataFrame:
     return _mismatch_report(_table(None), None, indicator, year)
 

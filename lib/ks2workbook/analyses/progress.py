@@ -23,7 +23,7 @@ SUBJECTS: dict[str, str] = {"read": "reading", "writ": "writing", "mat": "maths"
 Z95 = 1.96
 
 
-@cached_on("school_results")
+@cached_on("school_results", persist=True)
 def pupil_sd() -> pd.DataFrame:
     """Per year and subject where limits are published: ``sd`` (pupil level), ``coverage`` (mean share of
     eligible pupils in the measure, 0-1) and ``n_schools`` (schools the median is over)."""

@@ -39,8 +39,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from ..core.errors import NoDataError, WorkbookError
 from ..core.world import ENGLAND, FIRST_EXPECTED_STANDARD_YEAR
@@ -233,7 +231,7 @@ def features(
     return _features(year, threshold, national_change, results, census, tables.load("schools"))
 
 
-@cached_on(*_TABLES, maxsize=64)
+@cached_on(*_TABLES, maxsize=64, persist=True)
 def _features_shipped(year: int, threshold: float, national_change: float | None) -> pd.DataFrame:
     return _features(
         year, threshold, national_change, tables.load("school_results"), tables.load("census"), tables.load("schools")
@@ -310,7 +308,7 @@ def training_pair(
     return _training_pair(start, threshold, results, census)
 
 
-@cached_on(*_TABLES, maxsize=64)
+@cached_on(*_TABLES, maxsize=64, persist=True)
 def _training_pair_shipped(start: int, threshold: float) -> pd.DataFrame:
     return _training_pair(start, threshold, None, None)
 
@@ -383,6 +381,8 @@ def fit(
     used = [c for c in feature_names if scale[c] > 1e-9]
     mean, scale = x[used].mean(), x[used].std()
     z = (x[used] - mean) / scale
+    from sklearn.linear_model import LogisticRegression  # imported when a model is fitted, not on every import
+
     model = LogisticRegression(C=1.0, max_iter=2000).fit(z.to_numpy(), train["below_next"].to_numpy())
     notes = [f"{c} is constant in the fitting years and is left out" for c in feature_names if c not in used]
     return RiskModel(
@@ -398,7 +398,7 @@ def fit(
     )
 
 
-@cached_on(*_TABLES, maxsize=32)
+@cached_on(*_TABLES, maxsize=32, persist=True)
 def fit_on(fit_pairs: tuple[Pair, ...], threshold: float | None = None) -> RiskModel:
     """Fit on the pooled school rows of ``fit_pairs`` (fitted once per data version)."""
     threshold = default_threshold() if threshold is None else float(threshold)
@@ -455,6 +455,8 @@ def worst_decile_gap(calibration: pd.DataFrame) -> float:
 
 
 def _scores(p: pd.Series, y: pd.Series) -> dict[str, float]:
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
     auc = float(roc_auc_score(y, p)) if y.nunique() == 2 else np.nan
     return {"brier": float(brier_score_loss(y, p)), "auc": auc}
 
@@ -506,7 +508,7 @@ class Backtest:
         return worst_decile_gap(self.calibration)
 
 
-@cached_on(*_TABLES, maxsize=96)
+@cached_on(*_TABLES, maxsize=96, persist=True)
 def backtest(
     fit_pairs: tuple[Pair, ...], test_pair: Pair, threshold: float | None = None, national_change: object = 0.0
 ) -> Backtest:
@@ -536,7 +538,7 @@ def backtest(
     return Backtest(fit_pairs, test_pair, len(test), pd.DataFrame(rows), calibration_table(p, truth), model, p, truth)
 
 
-@cached_on(*_TABLES, maxsize=32)
+@cached_on(*_TABLES, maxsize=32, persist=True)
 def calibration_by_national_change(
     fit_pairs: tuple[Pair, ...],
     test_pair: Pair,
@@ -573,7 +575,7 @@ def ranges_label(values: pd.Series | list[float], step: float = 0.5) -> str:
     return ", ".join(f"{r[0]:+.1f}" if len(r) == 1 else f"{r[0]:+.1f} to {r[-1]:+.1f}" for r in runs)
 
 
-@cached_on(*_TABLES, maxsize=8)
+@cached_on(*_TABLES, maxsize=8, persist=True)
 def backtest_summary(threshold: float | None = None) -> pd.DataFrame:
     """Every backtest in one table: Brier, AUC per method and the worst judged decile, the model three ways
     (averaging over the movements known at the time, as the workbook forecasts; the recent trend alone; the
@@ -612,7 +614,7 @@ def backtest_summary(threshold: float | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@cached_on(*_TABLES, maxsize=8)
+@cached_on(*_TABLES, maxsize=8, persist=True)
 def pooled_forecast_calibration(threshold: float | None = None) -> pd.DataFrame:
     """The forecasts as the workbook makes them (averaging over the movements known at the time), for every held
     out pair after the first, pooled: the calibration table the forecast bar is judged on. Each pair is forecast
@@ -754,14 +756,14 @@ def floor_training_pair(start: int) -> pd.DataFrame:
     return frame.assign(below_next=status.loc[frame.index] == "below floor")
 
 
-@cached_on(*_TABLES, maxsize=4)
+@cached_on(*_TABLES, maxsize=4, persist=True)
 def floor_model() -> RiskModel:
     """The floor model, fitted on the first floor pair."""
     first = floor_pairs()[0]
     return fit(floor_training_pair(first[0]), None, (first,), FLOOR_FEATURES)
 
 
-@cached_on(*_TABLES, maxsize=4)
+@cached_on(*_TABLES, maxsize=4, persist=True)
 def floor_backtest() -> Backtest:
     """Below the floor next year: fitted on the first floor pair, scored on the second. Baselines: below the floor
     now; "near": attainment under the bar + 5 points and a progress score failing its bar now."""

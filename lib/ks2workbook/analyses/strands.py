@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..core.errors import NoDataError
 from ..data import areas, coverage, tables
+from ..data.cache import cached_on
 from ..data.values import safe_share
 from ..rules.strands import ORDER, PROGRESS_NAMES, TABLE_ORDER, StrandRules, load_rules
 from . import accountability, floor, progress
@@ -168,6 +169,7 @@ def _no_la_data(area: areas.Area, year: int) -> str:
     )
 
 
+@cached_on("school_results", "schools", "ofsted", "census", "areas", maxsize=16, persist=True)
 def england(
     year: int,
     strand_rules_file: str | Path | None = None,

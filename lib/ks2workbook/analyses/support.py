@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from ..core.geo import km_between
 from ..data import tables
@@ -137,6 +136,8 @@ def assign(cost: np.ndarray, places: np.ndarray) -> list[tuple[int, int]]:
     partners; pairs at :data:`INFEASIBLE` cost are not pairs. Exact: Hungarian method on supporter places."""
     if cost.size == 0 or places.sum() == 0:
         return []
+    from scipy.optimize import linear_sum_assignment
+
     slots = np.repeat(np.arange(cost.shape[1]), places)
     rows, cols = linear_sum_assignment(cost[:, slots])
     return [(int(r), int(slots[c])) for r, c in zip(rows, cols, strict=True) if cost[r, slots[c]] < INFEASIBLE]

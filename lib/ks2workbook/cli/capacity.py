@@ -10,16 +10,17 @@ from __future__ import annotations
 import io
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from ..analyses import capacity as cap
 from ..core.errors import WorkbookError
-from ..core.formats import fmt_int
-from ..views import capacity as capview
 from .common import friendly
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..analyses import capacity as cap
 
 
 class OutputFormat(StrEnum):
@@ -30,6 +31,8 @@ class OutputFormat(StrEnum):
 
 def report_tables(result: cap.CapacityResult, vs: cap.CapacityResult | None = None) -> dict[str, pd.DataFrame]:
     """The tables of a capacity report, numbers unformatted (pounds, days): for CSV and Excel."""
+    from ..analyses import capacity as cap
+
     tables: dict[str, pd.DataFrame] = {
         "Cost table": cap.cost_table(result, vs),
         "Financial years": cap.financial_years_table(result),
@@ -51,7 +54,11 @@ def report_tables(result: cap.CapacityResult, vs: cap.CapacityResult | None = No
 
 
 def render_text(result: cap.CapacityResult, vs: cap.CapacityResult | None = None) -> str:
-    """The report as plain text: cost table, days, published check, per-year gap, comparison."""
+    """The report as plain text: cost table, days, published check, per-year figures, comparison."""
+    from ..analyses import capacity as cap
+    from ..core.formats import fmt_int
+    from ..views import capacity as capview
+
     s = result.scenario
     buf = io.StringIO()
 
@@ -59,31 +66,26 @@ def render_text(result: cap.CapacityResult, vs: cap.CapacityResult | None = None
         buf.write(df.to_string(index=False) + "\n\n")
 
     buf.write(f"{s.name}\n")
-    src = s.source_path.name if s.source_path else "(not from a file)"
+    src = s.source_path.name if s.source_path else "the council's plan"
     base = f"; before that: {result.baseline.name}" if result.baseline is not None else ""
     buf.write(f"{src}: from {s.start.isoformat()}{base}\n\n")
     buf.write("Cost table (full year)\n")
-    table(capview.display_cost_table(result, vs))
+    table(capview.table_cost(result, vs))
     word = "slack" if result.balance >= 0 else "shortfall"
     buf.write(
-        f"SIP days: needed {fmt_int(result.days_needed)} (allocation by strand), supplied "
-        f"{fmt_int(result.days_supplied)}: {word} of {fmt_int(abs(result.balance))} days\n\n"
+        f"{capview.days_word(result).capitalize()}: needed {fmt_int(result.days_needed)} (allocation by strand), "
+        f"supplied {fmt_int(result.days_supplied)}: {word} of {fmt_int(abs(result.balance))} days\n\n"
     )
     if s.published is not None:
         buf.write(f"Published figures ({s.published.source or 'as entered'}): days exact, money to £1k\n")
-        table(capview.display_published_check(result))
-    buf.write("Cost, funding and gap per financial year (April-March)\n")
-    table(capview.display_financial_years(result))
+        table(capview.table_check(result))
+    buf.write("By financial year (April to March)\n")
+    table(capview.table_years(result, bool(s.funding.lines or s.funding.existing_budget)))
     if vs is not None:
         buf.write(f"Compared with: {vs.name}\n")
-        comp = cap.compare(result, vs)
-        money = [c for c in comp.columns if c.startswith("cost") or c == "change"]
-        table(capview.format_table(comp, money=money, days=[c for c in comp.columns if c.startswith("days")]))
-        years = cap.compare_years(result, vs)
-        table(capview.format_table(years, money=["additional cost in year", "additional cost, full year"]))
-    summary = capview.break_even_summary(result)
-    if summary:
-        buf.write("Break-even\n" + summary + "\n")
+        table(cap.compare(result, vs))
+        table(cap.compare_years(result, vs))
+    buf.write(capview.break_even_words(result) + "\n")
     return buf.getvalue().rstrip() + "\n"
 
 
@@ -95,23 +97,20 @@ def render_csv(tables: dict[str, pd.DataFrame]) -> str:
     return "\n".join(parts)
 
 
-def write_xlsx(tables: dict[str, pd.DataFrame], out: Path) -> None:
-    """One sheet per table (money in pounds, days as numbers)."""
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        for name, df in tables.items():
-            df.to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
-            for col_cells in sheet.columns:
-                width = max(len(str(c.value)) if c.value is not None else 0 for c in col_cells)
-                sheet.column_dimensions[col_cells[0].column_letter].width = min(max(10, width + 2), 70)
-
-
 @friendly
 def capacity_command(
     scenario: Annotated[
-        Path,
-        typer.Argument(help="Scenario YAML file: a path, or a file name in scenarios/.", show_default=False),
-    ],
+        Path | None,
+        typer.Argument(
+            help="A worked scenario file (a path, or a name in scenarios/); or give --la.", show_default=False
+        ),
+    ] = None,
+    la: Annotated[str, typer.Option("--la", help="the council whose own plan to show (from its results)")] = "",
+    year: Annotated[int | None, typer.Option(help="year of KS2 results the plan is built on")] = None,
+    allocation_file: Annotated[str, typer.Option(help="adviser days by strand and risk")] = "",
+    prices_file: Annotated[str, typer.Option(help="adviser pay, on-costs and day rates")] = "",
+    clusters_file: Annotated[str, typer.Option(help="clusters or area footprints")] = "",
+    local_rule_file: Annotated[str, typer.Option(help="the council's floor rule file")] = "",
     vs: Annotated[
         Path | None,
         typer.Option("--vs", help="Compare with this scenario (the additional cost), e.g. the current one."),
@@ -123,18 +122,50 @@ def capacity_command(
         Path | None, typer.Option("--out", "-o", help="Write to this file (needed for xlsx; else stdout).")
     ] = None,
 ) -> None:
-    """Print a capacity scenario's cost table and its cost, funding and gap per financial year."""
+    """A capacity plan's cost table and its cost, funding and gap per financial year: the council's own plan
+    (--la, from its strands and risk levels with its allocation and prices), or a worked scenario file."""
+    from ..analyses import capacity as cap
+
     if output_format is OutputFormat.xlsx and out is None:
         raise WorkbookError("--format xlsx writes a file: give --out FILE.xlsx")
-    result = cap.evaluate(scenario)
+    if out is not None and out.is_dir():
+        raise WorkbookError(f"--out {out.name} is a folder; give a file name")
+    if bool(la) == (scenario is not None):
+        raise WorkbookError("give either a scenario file or --la CODE (the council's own plan), not both or neither")
+    extra = {}
+    if la:
+        from ..analyses import pack
+
+        facts = pack.facts(
+            pack.define(
+                la_code=la,
+                year=year,
+                allocation_file=allocation_file,
+                prices_file=prices_file,
+                clusters_file=clusters_file,
+                local_rule_file=local_rule_file,
+            )
+        )
+        if not facts.plan.ok:
+            raise WorkbookError(f"no plan for {facts.area.name}: {facts.plan.reason}")
+        result = facts.plan["plan"].result
+        extra["Clusters"] = facts.plan["plan"].clusters
+    else:
+        result = cap.evaluate(scenario)
     other = cap.evaluate(vs) if vs is not None else None
+    tables = {**report_tables(result, other), **extra}
     if output_format is OutputFormat.xlsx:
-        write_xlsx(report_tables(result, other), out)
+        from ..reporting.export import write_xlsx
+
+        write_xlsx(tables, out)
         typer.echo(f"wrote {out}")
         return
-    text = (
-        render_text(result, other) if output_format is OutputFormat.text else render_csv(report_tables(result, other))
-    )
+    if output_format is OutputFormat.text:
+        text = render_text(result, other)
+    else:
+        from ..reporting.export import safe_cells
+
+        text = render_csv({k: safe_cells(v) for k, v in tables.items()})
     if out is not None:
         out.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {out}")

@@ -14,12 +14,21 @@ from .common import Format, FormatOpt, OutOpt, _emit, app, data_app, friendly
 
 @app.command("build-data")
 @friendly
-def build_data(force: Annotated[bool, typer.Option(help="rebuild even fresh tables")] = False) -> None:
-    """Build the tidy tables from data/raw/ into data/processed/ (parquet)."""
+def build_data(
+    force: Annotated[bool, typer.Option(help="rebuild even fresh tables")] = False,
+    national: Annotated[bool, typer.Option(help="also compute the national results every pack reads")] = True,
+) -> None:
+    """Build the tidy tables from data/raw/ into data/processed/ (parquet), then the national results every
+    council's pack reads (kept beside them, recomputed only when the data, the rules or the code change)."""
     from ..data import tables as dataset
 
     for name, rows in dataset.build_all(force=force).items():
         typer.echo(f"{name:16s} {rows:>9,d} rows")
+    if national:
+        from ..analyses import national as national_results
+
+        seconds = national_results.precompute()
+        typer.echo(f"national results ready ({seconds:.1f} s)")
 
 
 @app.command("verify-data")

@@ -56,53 +56,80 @@ def export_la_indicators(
     _emit(frame.drop(columns=["no_quartile"]), fmt, out, sheet=indicator[:31])
 
 
-@export_app.command("floor")
-@friendly
-def export_floor(
-    la: Annotated[str, typer.Option(help="LA code")],
-    year: Annotated[int, typer.Option(help="KS2 year")],
-    local_rule_file: Annotated[Path | None, typer.Option(help="a council's own floor rule (YAML)")] = None,
-    fmt: FormatOpt = Format.csv,
-    out: OutOpt = None,
-) -> None:
-    """One row per school: floor status and the margin on each condition."""
-    from ..analyses import floor
-
-    _emit(floor.export_frame(la, year, local_rule_file), fmt, out, sheet=f"floor_{la}_{year}")
+#: ``ks2workbook export NAME --la CODE``: the pack's own tables (the same as its Excel workbook).
+PACK_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
+    "floor": (("Floor",), "Every school against the pack's floor: status and margins."),
+    "risk": (("Risk",), "Every school's chance of being below the bar next year."),
+    "strands": (("Strands",), "Every school's strand and why."),
+    "ofsted": (("Categories", "Stuck"), "Schools in an Ofsted category, and stuck schools."),
+    "plan": (("Plan cost", "Plan years", "Clusters"), "The council's plan: cost lines, financial years, clusters."),
+    "support": (("Support pairs", "Support unpaired"), "Suggested school-to-school support, and who has no pair."),
+}
 
 
-@export_app.command("risk")
-@friendly
-def export_risk(
-    la: Annotated[str, typer.Option(help="LA code")],
-    year: Annotated[int, typer.Option(help="KS2 year the prediction starts from")],
-    threshold: Annotated[float, typer.Option(help="RWM expected % threshold")] = 65.0,
-    national_change: Annotated[
-        float | None,
-        typer.Option(help="England's RWM movement to next year, in points (default: the recent trend)"),
-    ] = None,
-    fmt: FormatOpt = Format.csv,
-    out: OutOpt = None,
-) -> None:
-    """One row per school: chance of being below the threshold next year, and why."""
-    from ..analyses import risk
+def _pack_table_command(name: str, sheets: tuple[str, ...], help_text: str) -> None:
+    @export_app.command(name, help=help_text)
+    @friendly
+    def command(
+        la: Annotated[str, typer.Option("--la", help="council code or name")],
+        year: Annotated[int | None, typer.Option(help="year of KS2 results; default the latest")] = None,
+        local_rule_file: Annotated[str, typer.Option(help="the council's floor rule file")] = "",
+        threshold: Annotated[float | None, typer.Option(help="the bar, % at the expected standard")] = None,
+        at_risk_chance: Annotated[float | None, typer.Option(help="at risk from this chance")] = None,
+        national_change: Annotated[float | None, typer.Option(help="England's movement (points)")] = None,
+        strand_rules_file: Annotated[str, typer.Option(help="the council's strand criteria")] = "",
+        frameworks_file: Annotated[str, typer.Option(help="the council's reading of Ofsted")] = "",
+        as_of: Annotated[str, typer.Option(help="date of the Ofsted figures")] = "",
+        allocation_file: Annotated[str, typer.Option(help="adviser days by strand and risk")] = "",
+        prices_file: Annotated[str, typer.Option(help="adviser pay and day rates")] = "",
+        clusters_file: Annotated[str, typer.Option(help="clusters or area footprints")] = "",
+        support_rules_file: Annotated[str, typer.Option(help="who may support whom")] = "",
+        fmt: FormatOpt = Format.csv,
+        out: OutOpt = None,
+    ) -> None:
+        from ..analyses import pack
+        from ..reporting import workbook
 
-    _emit(risk.export_frame(la, year, threshold, national_change), fmt, out, sheet=f"risk_{la}_{year}")
+        params = {k: v for k, v in locals().items() if k not in ("fmt", "out", "pack", "workbook")}
+        facts = pack.facts(pack.define(la_code=params.pop("la"), **params))
+        held = workbook.sheets(facts)
+        frames = {sheet: held[sheet][1] for sheet in sheets if sheet in held}
+        if not frames:
+            part = {"Floor": facts.floor, "Risk": facts.risk, "Strands": facts.strands}.get(sheets[0], facts.plan)
+            raise NoDataError(f"nothing to export for {facts.area.name}: {part.reason or 'no such table'}")
+        _emit_many(frames, fmt, out)
 
 
-@export_app.command("strands")
-@friendly
-def export_strands(
-    la: Annotated[str, typer.Option(help="LA code")],
-    year: Annotated[int, typer.Option(help="KS2 year")],
-    strand_rules_file: Annotated[Path | None, typer.Option(help="a council's own strand criteria (YAML)")] = None,
-    fmt: FormatOpt = Format.csv,
-    out: OutOpt = None,
-) -> None:
-    """One row per school: WCPP strand and the reason."""
-    from ..analyses import strands
+for _name, (_sheets, _help) in PACK_TABLES.items():
+    _pack_table_command(_name, _sheets, _help)
 
-    _emit(strands.export_frame(la, year, strand_rules_file), fmt, out, sheet=f"strands_{la}_{year}")
+
+def _emit_many(frames: dict, fmt: Format, out: Path | None) -> None:
+    """One table as it is; several as CSV blocks headed by their names, or one Excel sheet each."""
+    from ..reporting.export import write_table, write_xlsx
+
+    if len(frames) == 1:
+        ((sheet, frame),) = frames.items()
+        _emit(frame, fmt, out, sheet=sheet)
+        return
+    if fmt is Format.xlsx:
+        if out is None:
+            raise NoDataError("--format xlsx needs --out FILE.xlsx (a spreadsheet cannot go to the terminal)")
+        write_xlsx(frames, out)
+        typer.echo(f"wrote {len(frames)} tables to {out}", err=True)
+        return
+    import io
+
+    buffer = io.StringIO()
+    for sheet, frame in frames.items():
+        buffer.write(f"# {sheet}\n")
+        write_table(frame, "csv", None, stream=buffer)
+        buffer.write("\n")
+    if out is None:
+        typer.echo(buffer.getvalue(), nl=False)
+    else:
+        out.write_text(buffer.getvalue(), encoding="utf-8")
+        typer.echo(f"wrote {len(frames)} tables to {out}", err=True)
 
 
 @export_app.command("neighbours")

@@ -8,17 +8,21 @@ The ``KS2WB_ROOT`` environment variable overrides the root (tests use it to poin
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 
 def project_root() -> Path:
     """The repository root: ``KS2WB_ROOT`` if set, else two levels above the package (``lib/ks2workbook``)."""
-    override = os.environ.get("KS2WB_ROOT")
-    if override:
-        return Path(override).resolve()
-    return package_dir().parents[1]
+    return _root(os.environ.get("KS2WB_ROOT", ""))
 
 
+@cache
+def _root(override: str) -> Path:
+    return Path(override).resolve() if override else package_dir().parents[1]
+
+
+@cache
 def package_dir() -> Path:
     """The installed package folder (``lib/ks2workbook``): its national rule files and report template."""
     return Path(__file__).resolve().parents[1]
@@ -107,7 +111,7 @@ def output_root(path: str | Path | None = None) -> Path:
     from .errors import ConfigError
 
     if path in (None, ""):
-        return outputs_dir()
+        return usable_folder(outputs_dir(), "output folder")
     found = Path(str(path)).expanduser()
     found = (found if found.is_absolute() else Path.cwd() / found).resolve()
     if not any(found.is_relative_to(root) for root in council_dirs()):
@@ -115,4 +119,22 @@ def output_root(path: str | Path | None = None) -> Path:
             f"output folder {found.name} is outside the workbook folder; write inside it (outputs/ by default) or "
             "set KS2WB_COUNCIL_DIR to the council's folder"
         )
-    return found
+    return usable_folder(found, "output folder")
+
+
+def usable_folder(path: Path, kind: str) -> Path:
+    """A folder a run can write to, made if missing; a file in the way or no permission is one clear error."""
+    from .errors import ConfigError
+
+    for parent in [path, *path.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"{kind} {path.name}: {parent.name} is a file, not a folder")
+            break
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{kind} {path.name} cannot be made ({exc.strerror})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"{kind} {path.name} cannot be written to")
+    return path

@@ -513,12 +513,49 @@ def code_fingerprint() -> str:
 
 
 def _verify_inputs(name: str) -> None:
-    """Every catalogued file the table reads is present and unchanged (else a RawFileError naming it)."""
+    """Every catalogued file the table reads is present and unchanged (else a RawFileError naming it). A file is
+    hashed again only when its size or modification time changed (:func:`catalogue.sha256_of`)."""
     _, kinds, deps = TABLES[name]
     for entry in catalogue.load().of_kind(*kinds):
         catalogue.require(entry)
     for dep in deps:
         _verify_inputs(dep)
+
+
+def _stamp(name: str) -> tuple:
+    """What a table's freshness depends on, cheaply: the catalogue's, its raw files' and the cached files' sizes
+    and modification times (a raw file changed under a running kernel is caught at the next load)."""
+    out = []
+    cat = str(catalogue.catalogue_path())
+    try:
+        cat_time = os.stat(cat).st_mtime_ns
+    except OSError:
+        cat_time = 0
+    for f in _stamp_files(name, str(processed_dir()), cat, cat_time):
+        try:
+            st = os.stat(f)
+            out.append((st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _stamp_files(name: str, processed: str, catalogue_file: str, catalogue_time: int) -> tuple[str, ...]:
+    files = [catalogue_file]
+
+    def add(table: str) -> None:
+        files.extend([str(Path(processed) / f"{table}.parquet"), str(_manifest_path(table))])
+        _, kinds, deps = TABLES[table]
+        files.extend(str(e.file) for e in catalogue.load().of_kind(*kinds))
+        for dep in deps:
+            add(dep)
+
+    add(name)
+    return tuple(files)
+
+
+_CHECKED: dict[tuple[str, str], tuple] = {}
 
 
 def _manifest_path(name: str) -> Path:
@@ -569,11 +606,15 @@ def load(name: str) -> pd.DataFrame:
     """
     if name not in TABLES:
         raise KeyError(f"unknown table {name!r}; tables: {', '.join(TABLES)}")
-    _verify_inputs(name)
-    if not is_fresh(name):
-        for dep in TABLES[name][2]:
-            load(dep)
-        build(name)
+    key = (name, str(processed_dir()))
+    stamp = _stamp(name)
+    if _CHECKED.get(key) != stamp:  # checked once per process while nothing it rests on changes
+        _verify_inputs(name)
+        if not is_fresh(name):
+            for dep in TABLES[name][2]:
+                load(dep)
+            build(name)
+        _CHECKED[key] = _stamp(name)
     path = processed_dir() / f"{name}.parquet"
     return _load_cached(name, str(processed_dir()), path.stat().st_mtime_ns).copy(deep=False)
 
@@ -587,6 +628,17 @@ def tables_version(*names: str) -> tuple[tuple[str, int], ...]:
         path = processed_dir() / f"{name}.parquet"
         out.append((str(path), path.stat().st_mtime_ns if path.exists() else 0))
     return tuple(out)
+
+
+def content_version(*names: str) -> str:
+    """What the named tables are made of, as one hash: their manifests (raw files' checksums, schema, data code).
+    Unlike :func:`tables_version` it does not change when a table is rebuilt the same (the key of stored results)."""
+    digest = hashlib.sha256()
+    for name in names:
+        load(name)
+        digest.update(name.encode())
+        digest.update(_manifest_path(name).read_bytes())
+    return digest.hexdigest()
 
 
 def build_all(force: bool = False) -> dict[str, int]:

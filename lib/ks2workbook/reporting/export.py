@@ -15,6 +15,26 @@ import pandas as pd
 from ..core.errors import WorkbookError
 
 FORMATS = ("csv", "xlsx")
+#: What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, made plain text by a leading apostrophe; numbers are
+    numbers and are left alone (a negative number is not a formula)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell and header neutralised (school names and council files are not trusted)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], out: Path) -> Path:
@@ -24,7 +44,8 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            sheet_name = name[:31]
+            sheet_name = "".join(ch for ch in str(name) if ch not in "[]:*?/\\")[:31] or "data"
+            frame = safe_cells(frame)
             frame.to_excel(writer, sheet_name=sheet_name, index=False)
             sheet = writer.sheets[sheet_name]
             sheet.freeze_panes = "A2"
@@ -46,30 +67,19 @@ def write_table(
     """Write ``frame`` as CSV (to ``out`` or standard output) or XLSX (``out`` required). Returns the path."""
     if fmt not in FORMATS:
         raise WorkbookError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    frame = safe_cells(frame)
+    if out is not None and out.is_dir():
+        raise WorkbookError(f"--out {out.name} is a folder; give a file name (e.g. {out.name}/table.{fmt})")
     if fmt == "csv":
         if out is None:
             frame.to_csv(stream or sys.stdout, index=False)
             return None
-        out.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(out, index=False)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_csv(out, index=False)
+        except OSError as exc:
+            raise WorkbookError(f"cannot write {out.name} ({exc.strerror})") from None
         return out
     if out is None:
         raise WorkbookError("--format xlsx needs --out FILE.xlsx (a spreadsheet cannot go to the terminal)")
     return write_xlsx({sheet: frame}, out)
-
-
-def keep(name: str, frame: pd.DataFrame) -> None:
-    """Keep a key table of a notebook for the report pack's Excel workbook (one sheet per kept table).
-
-    The pack sets ``KS2WB_TABLES_DIR`` for each notebook it runs; in JupyterLab the variable is unset and this
-    does nothing, so notebooks call it unconditionally.
-    """
-    import os
-
-    folder = os.environ.get("KS2WB_TABLES_DIR")
-    if not folder:
-        return
-    path = Path(folder)
-    path.mkdir(parents=True, exist_ok=True)
-    safe = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name)[:31]
-    frame.reset_index(drop=not any(n is not None for n in frame.index.names)).to_parquet(path / f"{safe}.parquet")

@@ -107,7 +107,7 @@ def notebook_parameters(name: str) -> frozenset[str]:
 def check_notebooks(names: Sequence[str]) -> None:
     """Every notebook of the pack is one of the pack's and takes exactly the pack's parameters (a notebook that
     drifted would otherwise run with its own defaults and show other figures)."""
-    from ..views.page import PARAMETERS
+    from ..rules.pack import PARAMETERS
 
     for name in names:
         if name not in REPORT_NOTEBOOKS:
@@ -168,6 +168,8 @@ def run_la(
     for result in results:
         for key, value in result.seconds.items():
             seconds[key] = seconds.get(key, 0.0) + value
+    if all(r.ok for r in results) and not parent_alive():
+        results.append(Rendered(notebook="*", la_code=area.code, error="the run was stopped before this pack"))
     if all(r.ok for r in results):
         if dest.is_dir():  # a run of some notebooks keeps the day's other reports of this LA
             for old in dest.iterdir():
@@ -196,6 +198,32 @@ def run_la(
 _SESSION: KernelSession | None = None
 
 
+def _worker_init(parent: int) -> None:
+    """In each worker: die with the parent run (Linux: the kernel sends SIGTERM when the parent dies), and on
+    SIGTERM shut the kernel down and exit (the kernel itself exits when its parent, this worker, is gone)."""
+    import signal
+    import sys
+
+    global _PARENT
+    _PARENT = parent
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # atexit then closes the kernel
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        sys.exit(1)
+
+
+_PARENT: int | None = None
+
+
+def parent_alive() -> bool:
+    """False in a worker whose run has ended (it must not publish after the run's lock is gone)."""
+    return _PARENT is None or os.getppid() == _PARENT
+
+
 def _worker_session() -> KernelSession:
     global _SESSION
     if _SESSION is None:
@@ -221,18 +249,29 @@ def _worker_task(la_code: int, notebooks: Sequence[str], run_dir: str, extra: di
 
 @contextmanager
 def run_lock(root: Path) -> Iterator[None]:
-    """An exclusive, non-blocking lock on ``<root>/.ks2workbook.lock``: a second run at once stops at once."""
+    """An exclusive, non-blocking lock on ``<root>/.ks2workbook.lock``: a second run at once stops at once, naming
+    the run that holds it (the file is opened without truncating, so a refused run leaves the holder's line)."""
+    if root.exists() and not root.is_dir():
+        raise WorkbookError(f"the output folder {root.name} is a file, not a folder")
     root.mkdir(parents=True, exist_ok=True)
-    handle = open(root / LOCK_NAME, "w")  # noqa: SIM115 - held for the whole run
+    lock = root / LOCK_NAME
+    if lock.exists() and not lock.is_file():
+        raise WorkbookError(f"the lock {LOCK_NAME} in the output folder is not a file; remove it and run again")
+    handle = open(lock, "a+")  # noqa: SIM115 - held for the whole run
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip()[:80]
         handle.close()
         raise WorkbookError(
-            f"another report run is writing to {root} (lock {root / LOCK_NAME}); try again when it has finished"
+            f"another report run is writing to this output folder ({holder or 'no details'}); try again when it "
+            "has finished"
         ) from None
     try:
-        handle.write(f"{os.getpid()} {dt.datetime.now().isoformat(timespec='seconds')}\n")
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()}, started {dt.datetime.now().isoformat(timespec='seconds')}\n")
         handle.flush()
         yield
     finally:
@@ -251,6 +290,15 @@ footer{{color:#444;font-size:.85rem;margin-top:2rem}}</style></head>
 <footer>ks2workbook {version}. Contains public sector information licensed under the Open Government Licence v3.0.
 </footer></body></html>
 """
+
+
+def clean_leftovers(run_dir: Path) -> None:
+    """Scratch folders a killed run left behind (``.tmp-<la>-<pid>``, ``.old-<la>-<pid>``): removed under the lock,
+    so no running pack's folder is touched."""
+    for leftover in run_dir.glob(".tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in run_dir.glob(".old-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -320,7 +368,9 @@ def run_pack(
     from tqdm import tqdm
 
     root = out_root or outputs_dir()
-    notebooks = list(notebooks or REPORT_NOTEBOOKS)
+    if jobs < 1:
+        raise WorkbookError(f"jobs must be 1 or more (got {jobs})")
+    notebooks = list(dict.fromkeys(notebooks or REPORT_NOTEBOOKS))
     check_notebooks(notebooks)
     dataset.build_all()  # fresh tables before workers read them
     codes = list(dict.fromkeys(areas.require_la(c).code for c in la_codes))  # each council once
@@ -330,6 +380,7 @@ def run_pack(
     run_dir = root / (date or run_date())
     with run_lock(root):
         run_dir.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(run_dir)
         outcomes: list[LaOutcome] = []
         seconds: dict[str, float] = {}
         bar = tqdm(total=len(codes), desc="report pack", unit="LA", disable=not progress)
@@ -340,7 +391,10 @@ def run_pack(
                 _add(seconds, spent, outcome.seconds)
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            pool = ProcessPoolExecutor(
+                max_workers=jobs, mp_context=get_context("spawn"), initializer=_worker_init, initargs=(os.getpid(),)
+            )
+            with pool:
                 futures = [pool.submit(_worker_task, c, notebooks, str(run_dir), extra) for c in codes]
                 for future in as_completed(futures):
                     outcome, spent = future.result()

@@ -51,7 +51,7 @@ WARM_UP = (
 )
 
 #: Run before each notebook: a clean namespace, no figures left over, the folder for kept tables.
-RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\nimport os as _os\n"
+RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\n"
 
 
 @dataclass
@@ -72,10 +72,12 @@ class Rendered:
 
 
 def notebook_path(name: str) -> Path:
+    """One of the pack's notebooks, by its registered name only: a name is never a path (``../x`` is refused)."""
+    if name not in REPORT_NOTEBOOKS:
+        raise WorkbookError(f"no report {str(name)[:40]!r}; the reports are: {', '.join(REPORT_NOTEBOOKS)}")
     path = notebooks_dir() / f"{name}.ipynb"
     if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in notebooks_dir().glob("*.ipynb")))
-        raise WorkbookError(f"no notebook {name!r} in notebooks/; notebooks: {known}")
+        raise WorkbookError(f"the notebook of the report {name!r} is missing from notebooks/")
     return path
 
 
@@ -147,7 +149,7 @@ class KernelSession:
             raise WorkbookError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
 
     # -- running ---------------------------------------------------------------------------------------------
-    def run(self, name: str, parameters: dict, tables_dir: Path | None = None) -> nbformat.NotebookNode:
+    def run(self, name: str, parameters: dict) -> nbformat.NotebookNode:
         """Execute ``notebooks/<name>.ipynb`` with ``parameters``; return the executed notebook.
 
         Raises WorkbookError naming the notebook, the failing cell and the error (never a traceback).
@@ -162,7 +164,7 @@ class KernelSession:
                 self.close()
             self.start()
         self.runs += 1
-        self._run_code(RESET + f"_os.environ['KS2WB_TABLES_DIR'] = {str(tables_dir or '')!r}\n")
+        self._run_code(RESET)
         notebook = load_notebook_node(str(notebook_path(name)))
         notebook = parameterize_notebook(notebook, parameters, kernel_name=self.kernel_name, language="python")
         client = NotebookClient(
@@ -267,7 +269,6 @@ def render(
     dest_dir: Path,
     title: str,
     meta: str,
-    tables_dir: Path | None = None,  # unused: the pack's Excel tables are written from the facts
 ) -> Rendered:
     """Execute and render one notebook into ``dest_dir`` (which the caller treats as scratch until the whole LA
     succeeded). Errors are returned, not raised, so a batch carries on."""
@@ -275,7 +276,7 @@ def render(
     dest_dir.mkdir(parents=True, exist_ok=True)
     try:
         start = time.perf_counter()
-        executed = session.run(name, parameters, tables_dir)
+        executed = session.run(name, parameters)
         result.seconds["analysis"] = time.perf_counter() - start
         start = time.perf_counter()
         nbformat.write(executed, dest_dir / f"{name}.ipynb")

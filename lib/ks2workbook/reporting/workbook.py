@@ -19,15 +19,7 @@ from ..analyses import pack
 from ..analyses.pack import PackFacts
 from ..rules.strands import STRANDS
 from ..views import page
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, made plain text (a leading apostrophe)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+from .export import neutralise
 
 
 def clean(frame: pd.DataFrame) -> pd.DataFrame:

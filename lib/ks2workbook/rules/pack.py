@@ -9,6 +9,7 @@ and every notebook reads the same definition; the facts computed from it are sha
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +17,27 @@ from ..core.paths import rules_dir
 from ..core.safe_yaml import read_yaml
 
 DEFAULTS_FILE = "pack.yaml"
+
+#: The parameters of every notebook of the pack, with their defaults (the same names and meaning everywhere).
+PARAMETERS: dict[str, Any] = {
+    "la_code": 831,
+    "year": None,
+    "local_rule_file": "",
+    "threshold": None,
+    "at_risk_chance": None,
+    "strand_rules_file": "",
+    "frameworks_file": "",
+    "as_of": "",
+    "sn_version": None,
+    "custom_neighbours": [],
+    "national_change": None,
+    "allocation_file": "",
+    "prices_file": "",
+    "clusters_file": "",
+    "support_rules_file": "",
+    "scenario_files": [],
+    "interactive": False,
+}
 
 
 class PackDefaults(BaseModel):

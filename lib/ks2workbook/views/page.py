@@ -23,28 +23,8 @@ from ..core.formats import missing
 from ..core.paths import package_dir
 from ..core.safe_yaml import read_yaml
 from ..data.coverage import describe
+from ..rules.pack import PARAMETERS
 from . import style
-
-#: The parameters of every notebook of the pack, with their defaults (the same names and meaning everywhere).
-PARAMETERS: dict[str, Any] = {
-    "la_code": 831,
-    "year": None,
-    "local_rule_file": "",
-    "threshold": None,
-    "at_risk_chance": None,
-    "strand_rules_file": "",
-    "frameworks_file": "",
-    "as_of": "",
-    "sn_version": None,
-    "custom_neighbours": [],
-    "national_change": None,
-    "allocation_file": "",
-    "prices_file": "",
-    "clusters_file": "",
-    "support_rules_file": "",
-    "scenario_files": [],
-    "interactive": False,
-}
 
 
 class ReportStop(WorkbookError):
