@@ -1,7 +1,8 @@
 """The national extract (waiky8) against the DfE's own full-width files for Hampshire (850) and Surrey (936).
 
-DOMAIN.md section 6: "Hampshire's 313 schools agree with the DfE's own file in 2017". We check every school's
-RWM expected % in 2017 and 2018, and that the school table uses the DfE file's figures for those LAs.
+docs/domain/data_traps.md: all 313 Hampshire schools agree with the DfE's own full file (performance tables, 2017).
+We check every school's RWM expected %, reading progress and cohort in 2017 and 2018, and that the school table
+uses the DfE file's figures for those LAs.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def test_extract_equals_dfe_file(la_code, year):
         same = (left == right) | (left.isna() & right.isna())
         assert same.all(), f"{col} differs for URNs {both.loc[~same, 'urn'].tolist()[:5]}"
     if la_code == 850 and year == 2017:
-        assert len(both) == 313  # DOMAIN.md: Hampshire's 313 schools in 2017
+        assert len(both) == 313  # Hampshire's 313 mainstream schools in the DfE's own 2017 file
 
 
 def test_full_width_rows_replace_extract_rows(results):

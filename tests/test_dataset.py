@@ -77,7 +77,8 @@ def test_quality_summary_covers_every_year(results):
 
 
 def test_neighbours_table_has_derby_2025_list(tables):
-    # DOMAIN.md section 4: Derby's May 2025 neighbours, in order.
+    # DfE statistical neighbour benchmarking tool, May 2025 edition: Derby's neighbours, closest first
+    # (docs/domain/neighbours_and_lait.md).
     derby = tables["neighbours"].query("la_code == 831 and version == 2025").sort_values("rank")
     names = tables["areas"].set_index("la_code").loc[derby.neighbour_code, "la_name"].tolist()
     assert names == [

@@ -71,7 +71,8 @@ def test_national_rules_one_per_year_2008_2019():
         ("mat_prog", -5),
     ]
     assert rules[2018].rule.progress.single_subject_significant
-    # Published counts (DOMAIN.md section 7: SFR 47/2015, 62/2016, 69/2017, 2018 revised release).
+    # Published national counts below the floor: 2014 Tes, 10 December 2015; 2015 SFR 47/2015; 2016 SFR 62/2016;
+    # 2017 SFR 69/2017; 2018 DfE, "Key stage 2 and multi-academy trust performance, 2018 (revised)".
     assert {y: rules[y].rule.published_count for y in (2014, 2015, 2016, 2017, 2018)} == {
         2014: 768,
         2015: 676,
@@ -92,9 +93,16 @@ def test_local_rule_covers_every_year_from_2022_and_names_its_file():
 
 
 def test_year_without_floor_gives_clear_message():
-    with pytest.raises(NoDataError, match=r"no floor standard for 2019.*local rule"):
+    # The national floor ended with the 2018 results (no floor was applied to 2019's): the message says so, says
+    # a council may set its own, and lists the years school results can be judged by.
+    with pytest.raises(NoDataError) as info:
         floor_rules.rule_for(2019)
-    with pytest.raises(NoDataError, match="no floor standard for 2023"):
+    assert str(info.value) == (
+        "no floor standard applies to 2019: the national floor ended after 2018 and no local floor covers 2019 (a "
+        "council may set one in a local rule file). Years with a floor that school results can be judged by: "
+        "2016, 2017, 2018"
+    )
+    with pytest.raises(NoDataError, match=r"^no floor standard applies to 2023: .*no local floor covers 2023"):
         floor.school_floor(2023, 850)
 
 
@@ -337,8 +345,9 @@ def test_la_summary_adds_up_to_england():
 
 
 def test_national_counts_beside_published():
-    """Ours vs the DfE's published national counts (DOMAIN.md section 7, *published*: 665 in 2016 (SFR 62/2016),
-    511 in 2017 (SFR 69/2017), 364 in 2018 (revised release)). We count fewer, for stated reasons:
+    """Ours vs the DfE's published national counts (665 in 2016, SFR 62/2016; 511 in 2017, SFR 69/2017; 364 in
+    2018, "Key stage 2 and multi-academy trust performance, 2018 (revised)"; docs/domain/floor_and_coasting.md).
+    We count fewer, for stated reasons:
     - 2016: schools that closed before September 2017 are not in our only school list (the 2017-18 spine), so
       we cannot type them (mainstream or not); 187 such schools fail both tests in 2016.
     - all years: schools whose cohort or a deciding measure is suppressed or missing in the extract are not
@@ -421,30 +430,121 @@ def test_export_writes_csv_and_xlsx(tmp_path):
     assert sheet.max_row == len(frame) + 1 and sheet.cell(1, 1).value == "year"
 
 
-def test_sentences_stay_true():
-    head = floor.headline(343, 2016)
-    text = floor_views.headline_sentence(head, "North West")
-    assert f"**{head['below_floor']} of {head['assessed']}**" in text and "North West" in text
-    applied = floor_rules.rule_for(2024, LOCAL)
-    assert "local floor for 2024" in floor_views.rule_sentence(applied) and LOCAL in floor_views.rule_sentence(applied)
-    assert "no cohort-size check" in floor_views.rule_sentence(applied)
+# --------------------------------------------------------------------------------------------------------------
+# The report's words and tables (views.floor), on Derby's 2018 results through the pack's facts
+# --------------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_notebook_other_la_local_rule_and_no_rule_year(tmp_path):
-    import papermill
-    from conftest import execute_notebook
+@pytest.fixture(scope="module")
+def derby_2018_facts():
+    from ks2workbook.analyses import pack
 
-    parameters = {
-        "la_code": 343,
-        "year": 2024,
-        "persistence_years": 2,
-        "local_rule_file": "../rules/local_floor_example.yaml",
-    }
-    text = execute_notebook("floor", tmp_path / "floor_343.ipynb", parameters).read_text()
-    assert "local floor for 2024" in text and "Sefton" in text
-    with pytest.raises(papermill.PapermillExecutionError, match="no floor standard for 2019"):
-        execute_notebook("floor", tmp_path / "floor_2019.ipynb", {"la_code": 343, "year": 2019})
+    return pack.facts(pack.define(la_code=831, year=2018))
+
+
+@pytest.fixture(scope="module")
+def derby_2018(derby_2018_facts):
+    part = derby_2018_facts.floor
+    assert part.ok, part.reason
+    return part
+
+
+def test_rule_words_name_the_rule_its_source_and_who_it_covers(derby_2018):
+    assert floor_views.rule_words(derby_2018["rule"]) == (
+        "The rule applied is the national floor for 2018: as 2016, but a school failing progress in one subject "
+        "only must be significantly below 0 in it. Source: DfE, Key stage 2 and multi-academy trust performance, "
+        "2018 (revised). It covers state-funded mainstream primary schools with at least 11 pupils taking the "
+        "tests, open in September of the test year."
+    )
+    # A local rule is named as the council's, by its label, never by its file name.
+    local = floor_views.rule_words(floor_rules.rule_for(2024, LOCAL))
+    assert local.startswith("The rule applied is the council's local floor: ")
+    assert "fewer than 65% of pupils at the expected standard in RWM" in local and LOCAL not in local
+    assert "every size: the year's file publishes no cohort" in local  # 2024's school file has no cohort
+
+
+def test_near_miss_words_follow_the_rule(derby_2018):
+    # The pack's near-miss margins (lib/ks2workbook/rules/pack.yaml): 5 points of attainment, 1 of progress.
+    assert floor_views.near_miss_words(derby_2018["rule"]) == (
+        "within 5 points of the attainment test and 1 point of a progress bar"
+    )
+    # A rule with no progress test (the example local rule) speaks of attainment only.
+    assert floor_views.near_miss_words(floor_rules.rule_for(2024, LOCAL)) == (
+        "less than 5 points above the attainment test"
+    )
+
+
+def test_school_table_of_derby_2018(derby_2018):
+    # Measured on the shipped 2018 school results (DfE performance tables): of Derby's 47 schools assessed, one
+    # was below the 2018 floor, Landau Forte Academy Moorhead: 34 pupils, 24% RWM at the expected standard
+    # (24 - 65 = -41), reading progress -6.9 against the -5 bar (margin -1.9), writing -0.6, maths -4.1.
+    head = derby_2018["head"]
+    assert (head["assessed"], head["below_floor"], head["near_miss"]) == (47, 1, 4)
+    below = floor_views.school_table(derby_2018["below"], derby_2018["rule"])
+    assert list(below.columns) == [
+        "School",
+        "Pupils",
+        "RWM at the expected standard",
+        "Margin on the attainment test (pts)",
+        "Reading progress",
+        "Writing progress",
+        "Maths progress",
+        "Margin on the progress test",
+    ]
+    assert below.iloc[0].tolist() == [
+        "Landau Forte Academy Moorhead",
+        "34",
+        "24%",
+        "-41",
+        "-6.9",
+        "-0.6",
+        "-4.1",
+        "-1.9",
+    ]
+    # The four near misses fail attainment but pass progress by less than a point: Pear Tree Community Junior
+    # School, 18% RWM, reading -4.2 (0.8 above the -5 bar), is the first listed.
+    near = floor_views.school_table(derby_2018["near"], derby_2018["rule"])
+    assert len(near) == 4 and near.iloc[0]["School"] == "Pear Tree Community Junior School"
+    assert near.iloc[0][["RWM at the expected standard", "Reading progress", "Margin on the progress test"]].tolist() == [
+        "18%",
+        "-4.2",
+        "+0.8",
+    ]
+    margins = [float(m) for m in near["Margin on the progress test"]]
+    assert all(0 <= m <= 1 for m in margins)
+    # Without a progress test the table has no progress columns (a local rule's years).
+    local = floor_views.school_table(floor.below_list(2024, 850, LOCAL), floor_rules.rule_for(2024, LOCAL))
+    assert list(local.columns) == ["School", "RWM at the expected standard", "Margin on the attainment test (pts)"]
+
+
+def test_headline_and_charts_of_derby_2018(derby_2018_facts):
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    facts = derby_2018_facts
+    text = re.sub(r"<[^>]+>", "", "".join(floor_views.headline_parts(facts)))
+    # Measured on the shipped data: 1 of Derby's 47 assessed schools (2.1%); England 2.7%, East Midlands 3.8%;
+    # Derby 87th of the 153 councils with schools assessed.
+    assert text.startswith("1 of the 47 schools assessed in Derby")
+    assert "(2.1%), against 2.7% in England and 3.8% in East Midlands" in text
+    assert "Derby ranks 87 of 153 councils" in text
+    # The league chart: one bar per council with a share, the bars the shares smallest first, the axis from 0.
+    league = facts.floor["league"]
+    ax = floor_views.plot_league(league, "Derby", 2018).axes[0]
+    shares = sorted(league["share_below"].dropna())
+    assert [p.get_height() for p in ax.patches] == pytest.approx(shares) and len(shares) == 153
+    assert ax.get_ylim()[0] == 0
+    # The count over the years: Derby's schools below each year's floor, 2016-2018 (1, 5, 1), bars from 0.
+    counts = facts.floor_history["counts"]
+    assert counts.set_index("year")["below_floor"].to_dict() == {2016: 1, 2017: 5, 2018: 1}
+    ax = floor_views.plot_counts(counts, "Derby").axes[0]
+    bars = {round(p.get_x() + p.get_width() / 2): p.get_height() for p in ax.patches}
+    assert bars == {2016: 1, 2017: 5, 2018: 1} and ax.get_ylim()[0] == 0
+    plt.close("all")
 
 
 def test_persistence_for_an_la_created_after_the_year_is_empty_not_an_error():

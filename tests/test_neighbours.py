@@ -199,8 +199,8 @@ def test_derby_2025_rwm_sn_average_rank_and_band_by_hand(li):
 
 
 def test_published_england_and_derby_rwm_series(li):
-    # Published (LAIT, DOMAIN.md section 1): England 54, 62, 65, 65, 59, 60, 61, 63; Derby 48, 55, 60, 61, 53,
-    # 54, 55, 57; East Midlands 52, 59, 63, 63, 58, 58, 60, 61 (2016-19, 2022-25).
+    # Published (DfE LAIT, KS2RWM_Expected_STD): England 54, 62, 65, 65, 59, 60, 61, 63; Derby 48, 55, 60, 61,
+    # 53, 54, 55, 57; East Midlands 52, 59, 63, 63, 58, 58, 60, 61 (2016-19, 2022-25).
     wide = nb.comparison(li, 831, RWM).dropna(subset=["LA"]).set_index("year")
     assert wide["England"].tolist() == [54, 62, 65, 65, 59, 60, 61, 63]
     assert wide["LA"].tolist() == [48, 55, 60, 61, 53, 54, 55, 57]
@@ -209,9 +209,10 @@ def test_published_england_and_derby_rwm_series(li):
     assert full.loc[[2020, 2021], "LA"].isna().all()  # COVID years stay gaps, not zeros
 
 
-def test_derby_may_2025_neighbours_match_domain_list():
-    # DOMAIN.md section 4: Coventry, Bolton, Walsall, Southampton, Kirklees, Peterborough, Rochdale,
-    # Sheffield, Tameside, Stoke-on-Trent.
+def test_derby_may_2025_neighbours_match_the_dfe_list():
+    # DfE statistical neighbour benchmarking tool, May 2025 edition, Derby closest first: Coventry, Bolton,
+    # Walsall, Southampton, Kirklees, Peterborough, Rochdale, Sheffield, Tameside, Stoke-on-Trent
+    # (docs/domain/neighbours_and_lait.md).
     assert nb.neighbour_codes(831, 2025) == [331, 350, 335, 852, 382, 874, 354, 373, 357, 861]
 
 
@@ -267,20 +268,35 @@ def test_sn_file_and_la_indicators_agree_or_mismatch_is_reported(li):
     # Every code unaccounted for on either side must be in the report.
     for code in li_las ^ sn_las:
         assert code in set(report.la_code)
+    # The issues are worded for people (analyses/neighbours.py, _mismatch_report); each is one of these five.
+    assert set(report.issue) <= {
+        "no neighbour group in this list",
+        "no figures",
+        "neighbour without figures",
+        "neighbour without a 2025 figure",
+        "council that has ended",
+    }
     for version in (2021, 2025):
         groups = set(neighbours.loc[neighbours.version == version, "la_code"])
-        reported = set(report.loc[(report.version == version) & (report.issue == "no SN group"), "la_code"])
+        reported = set(
+            report.loc[(report.version == version) & (report.issue == "no neighbour group in this list"), "la_code"]
+        )
         assert reported == li_las - groups
-    # Cumberland and Westmorland and Furness (2023 successors of Cumbria 909) have no April 2021 group.
-    no_group = report[report.issue == "no SN group"]
+    # Cumberland and Westmorland and Furness (2023 successors of Cumbria 909) have no April 2021 group; the
+    # report says Cumbria's group can stand in.
+    no_group = report[report.issue == "no neighbour group in this list"]
     assert set(no_group.la_code) == {942, 943} and set(no_group.version) == {2021}
-    # Retired Cumbria and Northamptonshire are reported with their successors.
-    retired = report[report.issue == "retired council"].set_index(["version", "la_code"])
-    assert "(942, 943)" in retired.loc[(2025, 909), "detail"]
-    assert "(940, 941)" in retired.loc[(2025, 928), "detail"]
-    # Cumbria still named as an April 2021 neighbour, with no 2025 value: left out of those SN averages.
-    missing = report[report.issue.str.startswith("neighbour without")]
-    assert 909 in set(missing.la_code)
+    assert no_group["detail"].str.endswith("it replaced Cumbria, whose group can stand in").all()
+    # Ended Cumbria and Northamptonshire are reported with the councils that replaced them, by name.
+    ended = report[report.issue == "council that has ended"].set_index(["version", "la_code"])
+    assert ended.loc[(2025, 909), "detail"].endswith("replaced by Cumberland and Westmorland and Furness")
+    assert ended.loc[(2025, 928), "detail"].endswith(
+        "replaced by North Northamptonshire and West Northamptonshire"
+    )
+    # Cumbria still named as an April 2021 neighbour, with no 2025 value: left out of those SN averages (of 8
+    # councils), never counted as zero.
+    missing = report[report.issue == "neighbour without a 2025 figure"].set_index(["version", "la_code"])
+    assert "left out of the neighbours' average of 8 councils, never counted as zero" in missing.loc[(2021, 909), "detail"]
 
 
 def test_rank_band_table_headline_set(li):
@@ -325,69 +341,66 @@ def test_export_frame_rows():
 
 
 # ------------------------------------------------------------------------------------------------------------
-# The notebook with non-default parameters (the generic notebook test runs the defaults)
+# The report's words and charts (views.neighbours)
 # ------------------------------------------------------------------------------------------------------------
 
 
-def _run_notebook(tmp_path, parameters):
-    import nbformat
-    from conftest import execute_notebook
+def test_successor_council_with_its_own_list(li):
+    """Cumberland (942, created 2023) is in the May 2025 list only; with a council's own comparison group the
+    report shows both, says there is one DfE list, and ranks the council in its own group."""
+    import re
 
-    executed = nbformat.read(execute_notebook("neighbours", tmp_path / "neighbours.ipynb", parameters), 4)
-    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    assert not [o for o in outputs if o.output_type == "error"]
-    markdown = " ".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
-    widget = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
-    return markdown, widget
+    from ks2workbook.analyses import pack
 
-
-@pytest.mark.slow
-def test_notebook_runs_for_sefton_without_widget_state(tmp_path):
-    markdown, widget = _run_notebook(tmp_path, {"la_code": 343})
-    assert "Sefton (343)" in markdown and "ranks" in markdown
-    assert not widget  # interactive = False: static output only, no widget-state noise
-
-
-@pytest.mark.slow
-def test_notebook_runs_for_successor_council_with_custom_list(tmp_path):
-    markdown, _ = _run_notebook(
-        tmp_path,
-        {
-            "la_code": 942,
-            "sn_version": 2021,
-            "custom_neighbours": [943, 909],
-            "indicators": ["KS2M_Prog_VA", "KS2RWM_Expected_STD"],
-        },
-    )
-    assert "Custom list" in markdown and "only one DfE list" in markdown
+    facts = pack.facts(pack.define(la_code=942, custom_neighbours=[943, 340]))
+    n = facts.neighbours
+    assert list(n["sets"]) == ["DfE May 2025", "Custom list"] and n["label"] == "Custom list"
+    text = " ".join(re.sub(r"<[^>]+>", "", str(item)) for item in nbview.section_groups(facts))
+    assert "Cumberland has a group in one DfE list only (DfE May 2025)." in text
+    # By hand from the 2025 LAIT values: 1 + the number of the three councils above Cumberland's figure.
+    rwm = li[(li.indicator == RWM) & (li.year == 2025)].set_index("la_code")["value"]
+    rank = 1 + int((rwm[[943, 340]] > rwm[942]).sum())
+    text = " ".join(re.sub(r"<[^>]+>", "", str(item)) for item in nbview.section_ranking(facts) if isinstance(item, str))
+    assert f"Cumberland ranks {rank} of 3 in its group of itself and its neighbours in 2025." in text
 
 
 def test_format_value_by_indicator_kind():
+    # Units come from lib/ks2workbook/rules/indicators.yaml: percent, progress, scaled score.
     assert nbview.format_value(RWM, 57.0) == "57%" and nbview.format_value(RWM, 59.8, 1) == "59.8%"
-    assert nbview.format_value("KS2R_Prog_VA", -0.95) == "-0.95"
+    # Progress scores signed, to 1 decimal (DfE LAIT, KS2R_Prog_VA: Derby -1.00 in 2017, -0.60 in 2018).
+    assert nbview.format_value("KS2R_Prog_VA", -1.0) == "-1.0"
+    assert nbview.format_value("KS2R_Prog_VA", -0.6) == "-0.6" and nbview.format_value("KS2M_Prog_VA", 0.44) == "+0.4"
+    assert nbview.format_value("KS2R_Prog_VA", -0.6, 1) == "-0.60"
     assert nbview.format_value("KS2R_AVG_Scaled_Score", 104.0) == "104"
-    assert nbview.format_value(RWM, np.nan) == "–"  # missing is a dash, never 0%
+    assert nbview.format_value("KS2R_AVG_Scaled_Score", 104.4, 1) == "104.4"
+    assert nbview.format_value(RWM, np.nan) == "–" and nbview.format_value("KS2R_Prog_VA", None) == "–"
+    assert nbview.name_of("KS2R_Prog_VA") == "Reading progress"  # names for people, never the code
 
 
-def test_significance_chart_marks_only_years_with_an_interval():
+def test_significance_chart_marks_only_years_with_an_interval(li):
     import matplotlib
 
     matplotlib.use("Agg")
-    ci = pd.DataFrame(
-        {
-            "year": [2016, 2017, 2018],
-            "value": [-0.7, -1.0, 0.1],
-            "lower": [np.nan, -1.2, -0.1],
-            "upper": [np.nan, -0.8, 0.3],
-            "pupils": [np.nan, 2785.0, 3213.0],
-            "significance": ["no interval", "significantly below England", "not significantly different"],
-        }
-    )
-    ax = nbview.plot_significance(ci, "test")
-    lines = {line.get_label(): line for line in ax.get_lines()}
-    assert list(lines["significantly below England"].get_xdata()) == [2017]
-    assert list(lines["no interval"].get_xdata()) == [2016]
-    assert "significantly above England" not in lines
+    import matplotlib.pyplot as plt
+
+    # Derby's reading and maths progress (DfE LAIT); an interval can be rebuilt for 2017 and 2018 only (the
+    # years with published school limits), and both years are clearly below England in both subjects.
+    cis = {code: nb.progress_ci(li, 831, code) for code in ("KS2R_Prog_VA", "KS2M_Prog_VA")}
+    fig = nbview.plot_significance(cis, "Derby")
+    assert len(fig.axes) == 2 and "Derby: progress against England" in fig._suptitle.get_text()
+    for ax, (code, ci) in zip(fig.axes, cis.items(), strict=True):
+        assert ax.get_title(loc="left") == nbview.name_of(code)
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        below = lines["clearly below England"]
+        assert list(below.get_xdata()) == [2017, 2018]
+        assert list(below.get_ydata()) == list(ci.set_index("year").loc[[2017, 2018], "value"])
+        assert list(lines["no interval can be rebuilt"].get_xdata()) == [2016, 2019, 2022, 2023]
+        assert "clearly above England" not in lines and "not clearly different" not in lines
+        (bars,) = ax.containers  # the 95% intervals: one bar per year that has one
+        segments = bars.lines[2][0].get_segments()
+        assert [round(seg[0][0]) for seg in segments] == [2017, 2018]
+        assert [seg[0][1] for seg in segments] == pytest.approx(list(ci.dropna(subset=["lower"])["lower"]))
+    plt.close("all")
 
 
 def test_shipped_table_none_gives_the_same_answers_as_the_table(li):

@@ -1,5 +1,6 @@
-"""Figures the DfE published, pinned. Source for each: DOMAIN.md section 1, which quotes the DfE's LAIT tool
-(indicator KS2RWM_Expected_STD, % of pupils meeting the expected standard in reading, writing and maths)."""
+"""Figures the DfE published, pinned. Source for each: the DfE's Local Authority Interactive Tool (LAIT), indicator
+KS2RWM_Expected_STD (% of pupils meeting the expected standard in reading, writing and maths), as tabled in
+docs/domain/ks2_measures.md."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from conftest import lait_value
 
 YEARS = [2016, 2017, 2018, 2019, 2022, 2023, 2024, 2025]
-# Published by the DfE (LAIT, KS2RWM_Expected_STD), quoted in DOMAIN.md section 1.
+# Published by the DfE (LAIT, KS2RWM_Expected_STD), 2016-2019 and 2022-2025.
 PUBLISHED = {
     970: [54, 62, 65, 65, 59, 60, 61, 63],  # England
     831: [48, 55, 60, 61, 53, 54, 55, 57],  # Derby
@@ -36,7 +37,8 @@ def test_covid_years_are_missing_not_zero(indicators, year):
 
 
 def test_no_progress_scores_for_2024_2025(indicators):
-    # Progress needs a KS1 baseline; 2020 and 2021 KS1 assessments were never taken (DOMAIN.md section 1).
+    # Progress needs a KS1 baseline; the 2020 and 2021 KS1 assessments were never taken (COVID-19), so the DfE
+    # publishes no KS1-KS2 progress for 2024 and 2025 (docs/domain/ks2_measures.md).
     prog = indicators[(indicators.indicator == "KS2R_Prog_VA") & (indicators.la_code == 970)]
     assert prog.loc[prog.year.isin([2024, 2025]), "value"].isna().all()
     assert prog.loc[prog.year == 2019, "value"].notna().all()

@@ -267,7 +267,7 @@ def test_which_floor_the_strands_used():
     _, basis = strands.below_floor_flags(2018, empty, None)
     assert basis.startswith("the national floor of 2018")
     _, basis = strands.below_floor_flags(2025, empty, None)
-    assert basis == "no floor standard applies to 2025 (no national floor and no local rule)"
+    assert basis == "none applies to 2025: no national floor and no local floor"
     flags, basis = strands.below_floor_flags(2025, pd.Index([100000], dtype="int64"), LOCAL_RULE)
     assert basis.startswith("the local floor of 2025 (local: fewer than 65%")
     assert flags.dtype == bool and len(flags) == 1

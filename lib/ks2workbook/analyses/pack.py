@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import NoDataError, UnknownAreaError, WorkbookError
-from ..core.paths import council_file, project_root, scenarios_dir, shown
+from ..core.paths import council_file, project_root, scenarios_dir
 from ..data import areas, coverage, tables
 from ..rules import floor as floor_rules
 from ..rules import pack as pack_rules
@@ -80,7 +80,7 @@ def _file(value: Any, kind: str, folder: str) -> str:
     if value in (None, ""):
         return ""
     found = council_file(str(value), kind, (project_root() / folder,))
-    return shown(found)
+    return str(found)  # resolved: a kernel or worker finds it wherever it runs (reports show names, not paths)
 
 
 def _as_of(value: Any) -> str:

@@ -80,7 +80,7 @@ def council_file(path: str | Path, kind: str = "file", search: tuple[Path, ...] 
 
     given = Path(str(path)).expanduser()
     name = given.name or str(path)
-    bases = [Path.cwd(), *search, project_root()] if not given.is_absolute() else [Path("/")]
+    bases = [Path.cwd(), *search, *council_dirs()] if not given.is_absolute() else [Path("/")]
     found = next((b / given for b in bases if (b / given).exists()), None)
     if found is None:
         raise ConfigError(f"{kind} {name} not found")

@@ -74,9 +74,12 @@ def _check_bounds(text: str, shown: str, max_bytes: int, max_nodes: int) -> None
     size = len(text.encode("utf-8"))
     if size > max_bytes:
         raise ConfigError(f"{shown}: the file is {size:,} bytes; a rule or scenario file is at most {max_bytes:,}")
+    lines = text.count("\n")
+    if lines > max_nodes:  # every key or item is on a line of its own in a hand-written file
+        raise ConfigError(f"{shown}: the file has {lines:,} lines; a rule or scenario file needs far fewer")
     nodes = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", _Loader)):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 line = event.start_mark.line + 1
                 raise ConfigError(
@@ -102,8 +105,9 @@ def parse_yaml(text: str, shown: str, *, max_bytes: int = MAX_BYTES, max_nodes: 
     override).
     """
     _check_bounds(text, shown, max_bytes, max_nodes)
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the reader refuses control characters here already
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
@@ -115,7 +119,8 @@ def parse_yaml(text: str, shown: str, *, max_bytes: int = MAX_BYTES, max_nodes: 
             problem += f"; {context} on line {start.line + 1}"  # an unclosed bracket: where it was opened
         raise ConfigError(f"{shown}: {where}: not valid YAML ({problem})") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
     lines: dict[Loc, int] = {(): 1}
 

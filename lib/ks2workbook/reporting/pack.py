@@ -211,9 +211,18 @@ def _worker_init(parent: int) -> None:
 
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # atexit then closes the kernel
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(1))  # the kernel notices its parent is gone and exits
     if os.getppid() != parent:  # the parent died before the signal was armed
-        sys.exit(1)
+        os._exit(1)
+
+    def watch() -> None:  # belt and braces where the parent-death signal is not delivered
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    import threading
+
+    threading.Thread(target=watch, daemon=True, name="ks2workbook-parent-watch").start()
 
 
 _PARENT: int | None = None

@@ -23,19 +23,26 @@ from .export import neutralise
 
 
 def clean(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cells ready for a spreadsheet: formulas neutralised, missing values empty (never 0, never "nan")."""
+    """Cells ready for a spreadsheet: formulas neutralised, links disarmed, missing values empty (never 0, never
+    "nan")."""
     out = frame.reset_index(drop=True).copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(
-                lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else neutralise(str(v))
+                lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else neutralise(plain(str(v)))
             )
         elif pd.api.types.is_bool_dtype(out[col]):
             out[col] = out[col].map({True: "yes", False: "no"})
         else:
             out[col] = out[col].astype("float64").round(4).astype(object).where(out[col].notna(), None)
-    out.columns = [neutralise(str(c)) for c in out.columns]
+    out.columns = [neutralise(plain(str(c))) for c in out.columns]
     return out
+
+
+def plain(text: str) -> str:
+    """Text for gptables' titles and cover, with its markup disarmed: ``[text](url)`` would become a link (a
+    ``javascript:`` one from a council's file) and ``$$name$$`` a note reference."""
+    return str(text).replace("](", "] (").replace("$$", "$ $")
 
 
 def sheets(facts: PackFacts) -> dict[str, tuple[str, pd.DataFrame]]:
@@ -208,15 +215,15 @@ def write(facts: PackFacts, out: Path) -> Path:
         tables[sheet] = gpt.GPTable(
             table=data,
             table_name=f"table_{i}",
-            title=title,
-            scope=facts.area.name,
+            title=plain(title),
+            scope=plain(facts.area.name),
             source="Source: the KS2 workbook, from DfE, Ofsted and school census data",
             index_columns={},
             instructions="This worksheet contains one table.",
         )
     cover = gpt.Cover(
         title=f"KS2 school-improvement tables: {facts.area.name}, {facts.year}",
-        intro=[page.definitions(facts), "The same figures as the report pack made with this workbook."],
+        intro=[plain(page.definitions(facts)), "The same figures as the report pack made with this workbook."],
         about=["Contains public sector information licensed under the Open Government Licence v3.0."],
     )
     out.parent.mkdir(parents=True, exist_ok=True)

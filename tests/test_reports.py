@@ -1,0 +1,188 @@
+"""Whole report packs, rendered and read as a reader would (issue #12): a panel of councils, large and tiny and
+created since 2019, each renders a full pack with default parameters (the notebooks run top to bottom as
+committed); every page passes the reader's check; every figure shared by two pages is the same on both; the
+cabinet summary prints on two A4 pages; the Excel workbook holds the same tables with no live formula."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections import defaultdict
+from pathlib import Path
+
+import openpyxl
+import pytest
+from ks2workbook.analyses import neighbours
+from ks2workbook.data import tables
+from ks2workbook.reporting import pack as report_pack
+from ks2workbook.reporting.runner import REPORT_NOTEBOOKS
+
+from report_reader import EXAMPLE_COUNCILS, read
+
+pytestmark = pytest.mark.slow
+
+#: Derby (the seed council), Sefton, City of London and the Isles of Scilly (one school each, suppressed), Rutland
+#: (small numbers), North Northamptonshire (2021) and Cumberland (2023), created since the tests began.
+PANEL = (831, 343, 201, 420, 857, 940, 942)
+
+
+@pytest.fixture(scope="module")
+def panel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("panel")
+    run = report_pack.run_pack(PANEL, out_root=out, extra={}, jobs=2, progress=False)
+    assert not run.failed, [(o.la_code, o.reason) for o in run.failed]
+    return run.run_dir
+
+
+@pytest.fixture(scope="module")
+def other_choices(tmp_path_factory) -> Path:
+    """Derby for 2018 (a national floor year) and for 2025 with the example local floor; Walsall with its
+    illustrative footprints; each must render in full."""
+    out = tmp_path_factory.mktemp("choices")
+    runs = [
+        report_pack.run_pack([831], out_root=out / "2018", extra={"year": 2018}, jobs=1, progress=False),
+        report_pack.run_pack(
+            [831],
+            out_root=out / "local",
+            extra={"local_rule_file": "rules/local_floor_example.yaml"},
+            jobs=1,
+            progress=False,
+        ),
+        report_pack.run_pack(
+            [335],
+            out_root=out / "walsall",
+            extra={"clusters_file": "plans/clusters_walsall_example.yaml"},
+            jobs=1,
+            progress=False,
+        ),
+    ]
+    for run in runs:
+        assert not run.failed, [(o.la_code, o.reason) for o in run.failed]
+    return out
+
+
+def _names_allowed(code: int) -> set[str]:
+    """Councils a pack may name: its statistical neighbours (in any list) and itself."""
+    names = tables.load("areas").set_index("la_code")["la_name"]
+    allowed = {str(names[code])}
+    for codes in neighbours.neighbour_sets(code, "both").values():
+        allowed |= {str(names.get(c, "")) for c in codes}
+    return {n for n in EXAMPLE_COUNCILS if any(n in a for a in allowed)}
+
+
+def _check_pack(folder: Path, code: int) -> dict[str, list[tuple[str, str]]]:
+    name = str(tables.load("areas").set_index("la_code")["la_name"][code])
+    allowed = _names_allowed(code)
+    problems = {}
+    facts: dict[str, list[tuple[str, str]]] = {}
+    for notebook in REPORT_NOTEBOOKS:
+        page = folder / f"{notebook}.html"
+        assert page.is_file(), f"{code}: {notebook} missing"
+        reading = read(page, name, allowed)
+        if reading.problems:
+            problems[notebook] = reading.problems[:6]
+        facts[notebook] = reading.facts
+        assert name in reading.text  # the council is named on its own pages
+    assert not problems, f"{code}: {problems}"
+    return facts
+
+
+@pytest.mark.parametrize("code", PANEL)
+def test_every_page_reads_cleanly(panel, code):
+    facts = _check_pack(panel / str(code), code)
+    assert sum(len(f) for f in facts.values()) > 0  # shared figures are marked
+
+
+@pytest.mark.parametrize("code", PANEL)
+def test_shared_figures_agree_across_the_pack(panel, code):
+    facts = _check_pack(panel / str(code), code)
+    seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for notebook, pairs in facts.items():
+        for key, value in pairs:
+            seen[key][value].add(notebook)
+    differ = {k: dict(v) for k, v in seen.items() if len(v) > 1}
+    assert not differ, f"{code}: figures that differ between pages: {differ}"
+    shared = [k for k, v in seen.items() if len({n for ns in v.values() for n in ns}) > 1]
+    # The headline, the risk counts, the strands, Ofsted and the plan each appear on at least two pages.
+    expected = {"year", "risk_at_risk", "acc_category", "acc_stuck", "plan_cost"}
+    assert expected <= set(shared), f"{code}: not shared: {expected - set(shared)}"
+
+
+def test_the_headline_is_the_published_figure(panel):
+    # DfE LAIT, KS2RWM_Expected_STD, 2025: Derby 57%, England 63%.
+    facts = _check_pack(panel / "831", 831)
+    values = {k: v for pairs in facts.values() for k, v in pairs}
+    assert values["headline_pct"] == "57%" and values["england_pct"] == "63%"
+
+
+def test_a_council_with_suppressed_figures_says_so(panel):
+    page = read(panel / "201" / "cabinet_summary.html", "City of London")
+    assert "does not publish a council figure for City of London in 2025" in page.text
+    assert "too few to publish" in page.text
+
+
+def test_a_council_created_since_says_where_its_history_is(panel):
+    page = read(panel / "942" / "trends.html", "Cumberland")
+    assert "Cumberland was created in April 2023 from Cumbria" in page.text
+    spread = read(panel / "942" / "trends.html", "Cumberland").text
+    assert "in 2018" not in spread or "no school" not in spread  # the schools' 2016-2018 results are shown
+
+
+def test_index_lists_every_council_and_no_failure(panel):
+    index = (panel / "index.html").read_text()
+    assert "Not made in this run" not in index
+    for code in PANEL:
+        assert f'href="{code}/cabinet_summary.html"' in index
+
+
+def test_the_cabinet_summary_prints_on_two_pages(panel, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("headless Chromium is not installed (make browser)")
+    for code in (831, 942):
+        pdf = tmp_path / f"{code}.pdf"
+        page = (panel / str(code) / "cabinet_summary.html").resolve()
+        subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf}",
+                page.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+        assert 1 <= pages <= 2, f"{code}: the cabinet summary prints on {pages} pages"
+
+
+def test_excel_workbook_has_the_tables_and_no_formula(panel):
+    book = openpyxl.load_workbook(panel / "831" / "ks2_tables_831.xlsx")
+    for sheet in ("Headline", "Risk", "Strands", "Plan cost", "Plan years"):
+        assert sheet in book.sheetnames
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula"
+    risk = book["Risk"]
+    header = next(r for r in risk.iter_rows(values_only=True) if r and r[0] == "URN")
+    assert "Chance below next year (%)" in header
+
+
+def test_other_years_and_council_files_render(other_choices):
+    pages = {
+        "2018": read(next((other_choices / "2018").glob("*/831/floor.html")), "Derby"),
+        "local": read(next((other_choices / "local").glob("*/831/floor.html")), "Derby"),
+        "walsall": read(next((other_choices / "walsall").glob("*/335/capacity.html")), "Walsall", {"Derby"}),
+    }
+    for label, page in pages.items():
+        assert not page.problems, (label, page.problems[:5])
+    assert "the national floor for 2018" in pages["2018"].text
+    assert "the council's local floor" in pages["local"].text
+    assert "An illustration, not the council's own map" in pages["walsall"].text
+    assert "North" in pages["walsall"].text and "South-East" in pages["walsall"].text
