@@ -160,3 +160,27 @@ def test_layer_check_sees_an_upward_import(tmp_path, monkeypatch):
     graph = _graph()
     assert "ks2workbook.views.style" in graph["ks2workbook.data.tables"]
     assert _layer("ks2workbook.views.style") > _layer("ks2workbook.data.tables")
+
+
+def test_no_data_year_is_written_in_the_code():
+    """Years come from the data (the catalogue, the coverage module); the only year literals in the package are
+    the facts of the world held in core/world.py. Century arithmetic (2000 + 19) and bounds (2000 to 2100) are
+    not years of data."""
+    import io
+    import tokenize
+
+    allowed = {2000, 2100}
+    found = []
+    for path in sorted(package_dir().rglob("*.py")):
+        rel = path.relative_to(package_dir()).as_posix()
+        if rel == "core/world.py":
+            continue
+        for token in tokenize.generate_tokens(io.StringIO(path.read_text()).readline):
+            if token.type == tokenize.NUMBER:
+                try:
+                    value = float(token.string.replace("_", ""))
+                except ValueError:
+                    continue
+                if 1990 <= value <= 2100 and value == int(value) and int(value) not in allowed:
+                    found.append(f"{rel}:{token.start[0]} {token.string}")
+    assert not found, found

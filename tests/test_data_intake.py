@@ -261,3 +261,23 @@ def test_a_new_year_joins_every_analysis(data_copy, tmp_path):
     indicators = dataset.load("la_indicators")
     hants = indicators[(indicators.indicator == "KS2RWM_Expected_STD") & (indicators.la_code == 850)]
     assert hants.loc[hants.year == 2026, "value"].notna().all()  # the file's LA row stands in where LAIT has none
+
+
+@pytest.mark.slow
+def test_a_new_year_renders_every_report(data_copy, tmp_path):
+    """`ks2workbook report --la 850 --year 2026` after adding a year the workbook has never seen (2018's real
+    national file relabelled as 2026, labelled as such here): every report shows that year, progress included."""
+    from ks2workbook.reporting import pack as report_pack
+    from ks2workbook.reporting.runner import REPORT_NOTEBOOKS
+
+    for folder in ("notebooks", "rules", "plans", "scenarios"):
+        shutil.copytree(paths.package_dir().parents[1] / folder, data_copy / folder)
+    new = national_file_relabelled(2018, 2026, tmp_path)
+    assert runner.invoke(app, ["data", "add", str(new)]).exit_code == 0
+    run = report_pack.run_pack([850], out_root=data_copy / "outputs", extra={"year": 2026}, jobs=1, progress=False)
+    assert not run.failed, [o.reason for o in run.failed]
+    pages = {n: (run.run_dir / "850" / f"{n}.html").read_text() for n in REPORT_NOTEBOOKS}
+    for name, page in pages.items():
+        assert "2026</span> results" in page, name
+    assert "(2026)" in pages["risk"]  # the strands read 2026's progress scores
+    assert "2025 to 2026" not in pages["trends"] or "2026" in pages["trends"]

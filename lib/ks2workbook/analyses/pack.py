@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..core.errors import NoDataError, UnknownAreaError, WorkbookError
 from ..core.paths import council_file, project_root, scenarios_dir
+from ..core.world import NO_TEST_YEARS
 from ..data import areas, coverage, tables
 from ..rules import floor as floor_rules
 from ..rules import pack as pack_rules
@@ -71,7 +72,7 @@ def _year(value: Any) -> int:
     except ValueError:
         raise WorkbookError(f"year must be a year such as {years[-1]} (got {str(value)[:20]!r})") from None
     if year not in years:
-        gap = " (no KS2 tests were sat in 2020 and 2021)" if year in (2020, 2021) else ""
+        gap = f" (no KS2 tests were sat in {' and '.join(map(str, NO_TEST_YEARS))})" if year in NO_TEST_YEARS else ""
         raise NoDataError(f"no KS2 results for {year}{gap}; years with results: {coverage.describe(years)}")
     return year
 

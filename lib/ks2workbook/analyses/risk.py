@@ -68,6 +68,7 @@ RECEPTION_AGE = 4
 RANGE_SHARE = 0.8
 #: Draws of next year behind the range (fixed seed: the same report every run).
 RANGE_DRAWS = 4000
+RANGE_SEED = 12_345
 
 #: Features explained together: the distance to the bar in points and in binomial standard errors.
 REASON_GROUPS: dict[str, tuple[str, ...]] = {
@@ -478,7 +479,7 @@ def chance_below(model: RiskModel, base: pd.DataFrame, changes: pd.Series | list
 def count_range(model: RiskModel, base: pd.DataFrame, changes, share: float = RANGE_SHARE) -> tuple[float, float]:
     """The central ``share`` of the number of schools below the bar next year, drawn from the model: England's
     movement is one of ``changes`` (equal chance), then each school is below or not with its chance under it."""
-    rng = np.random.default_rng(2026)
+    rng = np.random.default_rng(RANGE_SEED)
     values = [float(c) for c in changes]
     probs = np.vstack([model.predict(add_gap_features(base, model.threshold, c)).to_numpy() for c in values])
     which = rng.integers(0, len(values), RANGE_DRAWS)

@@ -91,8 +91,20 @@ def _pack_table_command(name: str, sheets: tuple[str, ...], help_text: str) -> N
         from ..reporting import workbook
 
         given = locals()
-        keys = ("year", "local_rule_file", "threshold", "at_risk_chance", "national_change", "strand_rules_file",
-                "frameworks_file", "as_of", "allocation_file", "prices_file", "clusters_file", "support_rules_file")
+        keys = (
+            "year",
+            "local_rule_file",
+            "threshold",
+            "at_risk_chance",
+            "national_change",
+            "strand_rules_file",
+            "frameworks_file",
+            "as_of",
+            "allocation_file",
+            "prices_file",
+            "clusters_file",
+            "support_rules_file",
+        )
         facts = pack.facts(pack.define(la_code=la, **{k: given[k] for k in keys}))
         held = workbook.sheets(facts)
         frames = {sheet: held[sheet][1] for sheet in sheets if sheet in held}

@@ -64,7 +64,7 @@ def plans_dir() -> Path:
 def council_dirs() -> list[Path]:
     """Folders a council's own files (rules, scenarios, plans) may be read from: the workbook's folder, and one
     more named by ``KS2WB_COUNCIL_DIR`` for a council that keeps its files elsewhere."""
-    roots = [project_root().resolve()]
+    roots = [project_root().resolve(), package_dir()]  # the workbook, and the rules it ships in its package
     extra = os.environ.get("KS2WB_COUNCIL_DIR")
     if extra:
         roots.append(Path(extra).expanduser().resolve())
@@ -80,7 +80,7 @@ def council_file(path: str | Path, kind: str = "file", search: tuple[Path, ...] 
 
     given = Path(str(path)).expanduser()
     name = given.name or str(path)
-    bases = [Path.cwd(), *search, *council_dirs()] if not given.is_absolute() else [Path("/")]
+    bases = [*search, *council_dirs(), Path.cwd()] if not given.is_absolute() else [Path("/")]
     found = next((b / given for b in bases if (b / given).exists()), None)
     if found is None:
         raise ConfigError(f"{kind} {name} not found")

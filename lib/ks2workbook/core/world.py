@@ -2,7 +2,8 @@
 
 Why a module: the years without tests, the first year of the expected-standard tests and the DfE's area codes
 are facts, not data a council or next year will change; each is written here and nowhere else, so a search for
-``2020`` in the analyses finds nothing but this module (a test checks it). Sources are in ``docs/domain.md``.
+``2020`` in the analyses finds nothing but this module (a test checks it). Sources: docs/domain/ks2_measures.md
+and docs/domain/accountability.md.
 """
 
 from __future__ import annotations

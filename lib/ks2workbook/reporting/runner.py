@@ -97,6 +97,7 @@ class KernelSession:
         self.km = None
         self.kc = None
         self.runs = 0
+        self.env = tuple(os.environ.get(k, "") for k in ENV_KEYS)
         self.seconds: dict[str, float] = {"kernel_start": 0.0, "data_load": 0.0}
 
     # -- lifecycle -------------------------------------------------------------------------------------------
@@ -122,6 +123,7 @@ class KernelSession:
         self._run_code(WARM_UP)
         self.seconds["data_load"] += time.perf_counter() - start
         self.runs = 0
+        self.env = tuple(os.environ.get(k, "") for k in ENV_KEYS)
 
     def close(self) -> None:
         if self.kc is not None:
@@ -159,6 +161,9 @@ class KernelSession:
         from papermill.iorw import load_notebook_node
         from papermill.parameterize import parameterize_notebook
 
+        env = tuple(os.environ.get(k, "") for k in ENV_KEYS)
+        if self.km is not None and env != self.env:  # another data folder or council folder: a fresh kernel
+            self.close()
         if self.km is None or self.runs >= self.max_notebooks or not self._alive():
             if self.km is not None:
                 self.close()
@@ -203,6 +208,9 @@ class KernelSession:
         )
         self._run_code(code)
 
+
+#: The environment a kernel's answers depend on (which data and council folders it reads).
+ENV_KEYS = ("KS2WB_ROOT", "KS2WB_PROCESSED", "KS2WB_COUNCIL_DIR")
 
 #: Errors a notebook raises on purpose, with a message for the reader (the pack cannot be made).
 STOPS = ("ReportStop", "WorkbookError", "NoDataError", "ConfigError", "UnknownAreaError")

@@ -12,7 +12,8 @@ from ..analyses import progress
 from ..analyses.floor import NEAR_ATTAINMENT, NEAR_PROGRESS
 from ..analyses.pack import PackFacts
 from ..core.formats import fmt_int, fmt_pct, missing
-from ..rules.floor import AppliedRule
+from ..core.world import NO_TEST_YEARS
+from ..rules.floor import AppliedRule, latest_national_rule
 from . import page, style
 
 WHAT = (
@@ -309,9 +310,9 @@ def plot_counts(counts: pd.DataFrame, title: str):
     style.year_axis(ax, years)
     top = max(int(counts["below_floor"].max()), 1)
     ax.set_ylim(0, top * 1.3)
-    style.shade_gap_years(ax, [y for y in (2020, 2021) if y in years])
+    style.shade_gap_years(ax, [y for y in NO_TEST_YEARS if y in years])
     for y in years:
-        if y not in set(counts["year"]) and y not in (2020, 2021):
+        if y not in set(counts["year"]) and y not in NO_TEST_YEARS:
             ax.text(y, top * 0.02, "no floor\nor no data", ha="center", va="bottom", fontsize=8, color="#555555")
     from matplotlib.patches import Patch
 
@@ -340,7 +341,7 @@ def section_counts(facts: PackFacts) -> list:
 
 
 def section_method(facts: PackFacts) -> list:
-    year = facts.year if facts.floor.ok else 2018
+    year = facts.year if facts.floor.ok else latest_national_rule().year
     sds = {s: progress.spread(year, s) for s in progress.SUBJECTS}
     lines = [
         "Not assessable: a missing or suppressed figure that could change the verdict; such a school is never "

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..analyses.pack import PackFacts
 from ..core.formats import fmt_pct, missing
-from ..core.world import NO_TEST_YEARS
+from ..core.world import FIRST_EXPECTED_STANDARD_YEAR, NO_TEST_YEARS
 from ..rules import indicators as indicator_sets
 from . import page, style
 
@@ -208,7 +208,7 @@ def plot_comparisons(comparisons: dict[str, pd.DataFrame], name: str):
     }
     for ax, code in zip(axes.flat, codes, strict=False):
         wide = comparisons[code]
-        wide = wide[wide.year >= 2016]
+        wide = wide[wide.year >= FIRST_EXPECTED_STANDARD_YEAR]
         sn_cols = [c for c in wide.columns if c.startswith("SN average")]
         for col in ["LA", "Region", *sn_cols, "England"]:
             if col not in wide or wide[col].isna().all():

@@ -12,6 +12,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 
 from ..core.formats import fmt_gbp_k, fmt_int, fmt_pct, fmt_points, missing  # noqa: F401 - views format through style
+from ..core.world import NO_TEST_YEARS
 
 #: Okabe-Ito colour-blind-safe palette.
 OKABE_ITO: dict[str, str] = {
@@ -122,7 +123,7 @@ def year_axis(ax, years: Sequence[int]) -> None:
     ax.set_xticklabels([str(y) for y in years], rotation=0)
 
 
-def shade_gap_years(ax, gap_years: Sequence[int] = (2020, 2021), label: str = "No tests (COVID)") -> None:
+def shade_gap_years(ax, gap_years: Sequence[int] = NO_TEST_YEARS, label: str = "No tests (COVID)") -> None:
     """Grey band over years with no data, so a reader sees a gap, not a missing point or a false line."""
     if not gap_years:
         return
