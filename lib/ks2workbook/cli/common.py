@@ -48,6 +48,13 @@ def friendly(func: Callable) -> Callable:
             raise typer.Exit(code=2) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader of our output went away (| head): nothing more to say
+            import os
+            import sys
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(code=0) from None
         except Exception as exc:  # noqa: BLE001 - a fault of ours: one line here, the details in the log
             where = _log_fault(exc)
             typer.echo(f"error: the workbook failed unexpectedly ({type(exc).__name__}); details in {where}", err=True)

@@ -61,7 +61,6 @@ PACK_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "floor": (("Floor",), "Every school against the pack's floor: status and margins."),
     "risk": (("Risk",), "Every school's chance of being below the bar next year."),
     "strands": (("Strands",), "Every school's strand and why."),
-    "ofsted": (("Categories", "Stuck"), "Schools in an Ofsted category, and stuck schools."),
     "plan": (("Plan cost", "Plan years", "Clusters"), "The council's plan: cost lines, financial years, clusters."),
     "support": (("Support pairs", "Support unpaired"), "Suggested school-to-school support, and who has no pair."),
 }
@@ -144,6 +143,87 @@ def _emit_many(frames: dict, fmt: Format, out: Path | None) -> None:
     else:
         out.write_text(buffer.getvalue(), encoding="utf-8")
         typer.echo(f"wrote {len(frames)} tables to {out}", err=True)
+
+
+def _one_la(frame, la: str | None, column: str = "la_code_now"):
+    from ..data.areas import require_la
+
+    return frame if not la else frame[frame[column] == require_la(la).code]
+
+
+@export_app.command("ofsted")
+@friendly
+def export_ofsted(
+    la: Annotated[str | None, typer.Option("--la", help="council code or name; default all of England")] = None,
+    frameworks_file: Annotated[str, typer.Option(help="the council's reading of Ofsted judgements")] = "",
+    fmt: FormatOpt = Format.csv,
+    out: OutOpt = None,
+) -> None:
+    """One row per school: its latest inspection, the framework, every judgement as published (overall grade,
+    sub-judgements or report-card areas and safeguarding; never an overall grade made up for a report card) and
+    what the mapping reads it as (below good, in a category of concern)."""
+    from ..analyses import accountability as acc
+
+    frame = acc.judged(frameworks_file).sort_values(["urn", "inspection_date"]).groupby("urn").tail(1)
+    keep = [
+        "urn",
+        "school_name",
+        "la_code_now",
+        "is_primary",
+        "inspection_date",
+        "framework",
+        "grade",
+        *[c for c in frame.columns if c.startswith(("sj_", "rc_"))],
+        "safeguarding",
+        "below_good",
+        "requires_improvement",
+        "in_category",
+        "category",
+    ]
+    _emit(_one_la(frame, la)[keep].reset_index(drop=True), fmt, out, sheet="ofsted")
+
+
+@export_app.command("stuck")
+@friendly
+def export_stuck(
+    la: Annotated[str | None, typer.Option("--la", help="council code or name; default all of England")] = None,
+    as_of: Annotated[str, typer.Option("--as-of", help="the date (2025-06-30); default the latest inspection")] = "",
+    frameworks_file: Annotated[str, typer.Option(help="the council's reading of Ofsted judgements")] = "",
+    fmt: FormatOpt = Format.csv,
+    out: OutOpt = None,
+) -> None:
+    """One row per open school: stuck, possibly stuck (the inspection before the latest not held), in a category,
+    not stuck, and why (the DfE's definition, used for RISE)."""
+    import datetime as dt
+
+    from ..analyses import accountability as acc
+
+    if as_of:
+        try:
+            dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise NoDataError(f"--as-of must be a date written 2025-06-30 (got {as_of[:20]!r})") from None
+    frame = acc.stuck(as_of or None, frameworks_file)
+    _emit(_one_la(frame, la).reset_index(drop=True), fmt, out, sheet="stuck")
+
+
+@export_app.command("coasting")
+@friendly
+def export_coasting(
+    year: Annotated[int, typer.Option(help="the last of the three years (2018: the only one all shipped)")],
+    la: Annotated[str | None, typer.Option("--la", help="council code or name; default all of England")] = None,
+    fmt: FormatOpt = Format.csv,
+    out: OutOpt = None,
+) -> None:
+    """One row per school: coasting by the 2017 data rule or not, each year's result against the bar, and the
+    margin on each condition in the last year."""
+    from ..analyses import accountability as acc
+
+    status = acc.coasting_data(year)
+    margins = acc.coasting_year(year)
+    cols = ["urn", "attainment_margin", "read_prog_margin", "writ_prog_margin", "mat_prog_margin"]
+    frame = status.merge(margins[cols].drop_duplicates("urn").round(1), on="urn", how="left")
+    _emit(_one_la(frame, la).reset_index(drop=True), fmt, out, sheet=f"coasting_{year}")
 
 
 @export_app.command("neighbours")

@@ -159,6 +159,13 @@ def section_cards(facts: PackFacts) -> list:
             empty="No school's report card has an area needing attention or urgent improvement.",
             collapsible=f"Report cards with areas below the expected standard ({len(shown_att)})",
         ),
+        page.para(
+            page.fact("acc_cards", fmt_int(len(att))),
+            page.esc(
+                " of the council's schools have a report card with an area below the expected standard or "
+                "safeguarding not met."
+            ),
+        ),
     ]
 
 

@@ -162,7 +162,15 @@ def section_accountability(facts: PackFacts) -> list:
             page.fact("acc_stuck", fmt_int(c["stuck"])),
             page.esc(" are stuck (below good at their last two inspections) and "),
             page.fact("acc_possibly", fmt_int(c["possibly"])),
-            page.esc(" possibly stuck (the inspection before the latest is not held)."),
+            page.esc(
+                " possibly stuck (the inspection before the latest is not held). Since report cards began in "
+                "November 2025, "
+            ),
+            page.fact("acc_cards", fmt_int(len(a["cards_attention"]))),
+            page.esc(
+                " of the council's schools have had an area judged below the expected standard (needs attention "
+                "or urgent improvement) or safeguarding not met."
+            ),
         )
     ]
 
