@@ -541,11 +541,6 @@ def test_cli_council_plan(cli):
     assert "Bought-in adviser days  190     £600 a day £114k" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: analyses/plan.py _cluster_row writes the below-the-floor flag count over the strand-1 "
-    "count (both keyed 'below_floor'), so the clusters' strand columns do not add up to their schools",
-)
 def test_cli_council_plan_csv_clusters_add_up(cli):
     res = CliRunner().invoke(cli, ["capacity", "--la", "831", "--format", "csv"])
     assert res.exit_code == 0, res.output
@@ -634,7 +629,9 @@ def test_tables_in_the_council_form(proposed, current):
     assert cost.loc["External SIPs", ["Days", "Unit", "Cost"]].tolist() == ["252", "£425 a day", "£107k"]
     assert cost.loc["Sub-total", ["Days", "Cost"]].tolist() == ["892", "£423k"]
     assert cost.loc["Total", "Days"] == "" and cost.loc["Total", "Cost"] == "£542k"
-    assert [cost.loc[line, "Cost"] for line in ("Additional cost", "Shortfall, 2010-11", "Shortfall, from 2011-12")] == [
+    assert [
+        cost.loc[line, "Cost"] for line in ("Additional cost", "Shortfall, 2010-11", "Shortfall, from 2011-12")
+    ] == [
         "£214k",
         "£100k",
         "£156k",
@@ -675,11 +672,6 @@ def test_plot_days_draws_needed_beside_supplied(proposed, agg):
     assert {t.get_text() for t in ax.texts} >= {"739", "892"}  # the totals labelled on the bars
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: views/capacity.py plot_days and cli/capacity.py render_text capitalise days_word with "
-    "str.capitalize(), which lowercases the rest: 'SIP days' becomes 'Sip days'",
-)
 def test_the_days_keep_their_capitals(proposed, cli, agg):
     assert capview.plot_days(proposed, "Derby").axes[0].get_ylabel() == "SIP days a year"
     res = CliRunner().invoke(cli, ["capacity", "derby_2010_proposed.yaml"])
@@ -731,12 +723,6 @@ def test_break_even_words_agree_with_their_figures(proposed, plan):
     assert _break_even_is_consistent(words)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: views/capacity.py break_even_words takes 'cheaper' from employed_cheaper (salary and "
-    "supplement only) but quotes the break-even with the management posts shared in, so at £600 a day it says "
-    "'cheaper ... while the day rate stays above £680'",
-)
 def test_break_even_words_at_a_day_rate_between_the_two_break_evens(proposed):
     # Derby 2010 at £600 a day bought in: £543.75 an employed day on salary and supplement, £679.69 with the
     # manager shared in; the sentence must not call employing cheaper "above £680" at £600.
@@ -797,11 +783,6 @@ def test_interactive_panel_recomputes_on_a_slider_change(plan, shown, agg):
     assert fig.axes[0].containers[0][1].get_height() == pytest.approx(280_007.70)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: views/capacity.py interactive_panel ticks 'buy the days the schools need' whatever the "
-    "scenario says, so a scenario with fixed bought-in days (Derby 2010: 252) opens at £477k, not its £542k",
-)
 def test_interactive_panel_opens_at_the_scenarios_own_figures(proposed, shown, agg):
     panel = capview.interactive_panel(proposed)
     descriptions = [getattr(c, "description", "") for c in panel.children]

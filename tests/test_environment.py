@@ -64,7 +64,11 @@ def test_constraints_hold_every_direct_pin():
             constraints[_key(name)] = version.strip()
     pins = _pyproject_pins()
     assert {"gptables", "xlsxwriter"} <= set(pins)  # the pack's Excel workbook (reporting/workbook.py)
-    wrong = [f"{n}: pyproject {v}, constraints {constraints.get(n, '(absent)')}" for n, v in pins.items() if constraints.get(n) != v]
+    wrong = [
+        f"{n}: pyproject {v}, constraints {constraints.get(n, '(absent)')}"
+        for n, v in pins.items()
+        if constraints.get(n) != v
+    ]
     assert not wrong, wrong
 
 

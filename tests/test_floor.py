@@ -505,7 +505,9 @@ def test_school_table_of_derby_2018(derby_2018):
     # School, 18% RWM, reading -4.2 (0.8 above the -5 bar), is the first listed.
     near = floor_views.school_table(derby_2018["near"], derby_2018["rule"])
     assert len(near) == 4 and near.iloc[0]["School"] == "Pear Tree Community Junior School"
-    assert near.iloc[0][["RWM at the expected standard", "Reading progress", "Margin on the progress test"]].tolist() == [
+    assert near.iloc[0][
+        ["RWM at the expected standard", "Reading progress", "Margin on the progress test"]
+    ].tolist() == [
         "18%",
         "-4.2",
         "+0.8",

@@ -290,13 +290,13 @@ def test_sn_file_and_la_indicators_agree_or_mismatch_is_reported(li):
     # Ended Cumbria and Northamptonshire are reported with the councils that replaced them, by name.
     ended = report[report.issue == "council that has ended"].set_index(["version", "la_code"])
     assert ended.loc[(2025, 909), "detail"].endswith("replaced by Cumberland and Westmorland and Furness")
-    assert ended.loc[(2025, 928), "detail"].endswith(
-        "replaced by North Northamptonshire and West Northamptonshire"
-    )
+    assert ended.loc[(2025, 928), "detail"].endswith("replaced by North Northamptonshire and West Northamptonshire")
     # Cumbria still named as an April 2021 neighbour, with no 2025 value: left out of those SN averages (of 8
     # councils), never counted as zero.
     missing = report[report.issue == "neighbour without a 2025 figure"].set_index(["version", "la_code"])
-    assert "left out of the neighbours' average of 8 councils, never counted as zero" in missing.loc[(2021, 909), "detail"]
+    assert (
+        "left out of the neighbours' average of 8 councils, never counted as zero" in missing.loc[(2021, 909), "detail"]
+    )
 
 
 def test_rank_band_table_headline_set(li):
@@ -360,7 +360,9 @@ def test_successor_council_with_its_own_list(li):
     # By hand from the 2025 LAIT values: 1 + the number of the three councils above Cumberland's figure.
     rwm = li[(li.indicator == RWM) & (li.year == 2025)].set_index("la_code")["value"]
     rank = 1 + int((rwm[[943, 340]] > rwm[942]).sum())
-    text = " ".join(re.sub(r"<[^>]+>", "", str(item)) for item in nbview.section_ranking(facts) if isinstance(item, str))
+    text = " ".join(
+        re.sub(r"<[^>]+>", "", str(item)) for item in nbview.section_ranking(facts) if isinstance(item, str)
+    )
     assert f"Cumberland ranks {rank} of 3 in its group of itself and its neighbours in 2025." in text
 
 

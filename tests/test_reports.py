@@ -17,7 +17,6 @@ from ks2workbook.analyses import neighbours
 from ks2workbook.data import tables
 from ks2workbook.reporting import pack as report_pack
 from ks2workbook.reporting.runner import REPORT_NOTEBOOKS
-
 from report_reader import EXAMPLE_COUNCILS, read
 
 pytestmark = pytest.mark.slow

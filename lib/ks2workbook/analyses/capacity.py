@@ -681,6 +681,7 @@ def break_even(result: CapacityResult) -> pd.DataFrame:
                 "market_supplement": e.market_supplement,
                 "max_supplement": ext * days_per_paid_fte - e.salary,
                 "employed_cheaper": per_day_supp < ext,
+                "employed_cheaper_with_management": per_day_mgmt < ext,
             }
         )
     return pd.DataFrame(rows)

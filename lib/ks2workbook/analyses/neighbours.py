@@ -1,4 +1,6 @@
-"""Statistical-neighbour comparison by LAIT's rules (DOMAIN.md section 4), plus what LAIT users asked for.
+"""Statistical-neighbour comparison by LAIT's rules, plus what LAIT users asked for.
+
+See docs/domain/neighbours_and_lait.md for the rules and their public sources.
 
 LAIT's rules, as this module applies them:
 

@@ -23,6 +23,7 @@ from ..core.paths import council_file, project_root, scenarios_dir
 from ..core.world import NO_TEST_YEARS
 from ..data import areas, coverage, tables
 from ..rules import floor as floor_rules
+from ..rules import indicators as indicator_sets
 from ..rules import pack as pack_rules
 from ..rules import plan as plan_rules
 from ..rules.indicators import headline as headline_indicator
@@ -462,6 +463,7 @@ def _neighbours(d: PackDefinition) -> dict[str, Any]:
         "comparisons": {
             ind: neighbours.comparison(None, d.la_code, ind, "both" if not custom else "custom", custom)
             for ind in neighbours.HEADLINE_INDICATORS
+            if indicator_sets.unit_of(ind) == "percent"  # the shares of pupils; progress has its own section
         },
         "progress": {
             ind: neighbours.progress_ci(None, d.la_code, ind)

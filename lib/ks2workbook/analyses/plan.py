@@ -261,9 +261,11 @@ def _cluster_row(name: str, part: pd.DataFrame, allocated: float) -> dict[str, A
     row: dict[str, Any] = {"cluster": name, "schools": len(part)}
     for strand in STRANDS:
         row[strand] = int((part["strand"] == strand).sum())
-    row["below_floor"] = int(part["below_floor"].sum())
-    row["at_risk"] = int(part["at_risk"].sum())
-    row["stuck"] = int(part["stuck"].sum())
+    # The flags are named apart from the strands: strand 1 is also called "below_floor" but counts schools
+    # in an Ofsted category too, and each school sits in one strand but may carry several flags.
+    row["flag_below_floor"] = int(part["below_floor"].sum())
+    row["flag_at_risk"] = int(part["at_risk"].sum())
+    row["flag_stuck"] = int(part["stuck"].sum())
     row["days_needed"] = float(part["days"].sum())
     row["days_allocated"] = allocated
     row["balance"] = allocated - row["days_needed"] if allocated == allocated else np.nan

@@ -73,7 +73,7 @@ def render_text(result: cap.CapacityResult, vs: cap.CapacityResult | None = None
     table(capview.table_cost(result, vs))
     word = "slack" if result.balance >= 0 else "shortfall"
     buf.write(
-        f"{capview.days_word(result).capitalize()}: needed {fmt_int(result.days_needed)} (allocation by strand), "
+        f"{capview.days_title(result)}: needed {fmt_int(result.days_needed)} (allocation by strand), "
         f"supplied {fmt_int(result.days_supplied)}: {word} of {fmt_int(abs(result.balance))} days\n\n"
     )
     if s.published is not None:

@@ -84,7 +84,7 @@ def notebook_path(name: str) -> Path:
 class KernelSession:
     """A Jupyter kernel that runs notebook after notebook.
 
-    The kernel is started with an explicit kernel name (CONVENTIONS: stripped notebooks may carry none) from this
+    The kernel is started with an explicit kernel name (notebooks committed without outputs may carry none) from this
     environment's own kernelspec, with the notebooks folder as working directory. It is restarted after
     ``max_notebooks`` notebooks, or when it died, so memory per worker stays bounded.
     """

@@ -172,9 +172,9 @@ def sheets(facts: PackFacts) -> dict[str, tuple[str, pd.DataFrame]]:
                 columns={
                     "cluster": "Cluster",
                     "schools": "Schools",
-                    "below_floor": "Below the floor",
-                    "at_risk": "At risk",
-                    "stuck": "Stuck",
+                    "flag_below_floor": "Below the floor",
+                    "flag_at_risk": "At risk",
+                    "flag_stuck": "Stuck",
                     "days_needed": "Days needed",
                     "days_allocated": "Days allocated",
                     "balance": "Spare or short",
@@ -197,6 +197,19 @@ def sheets(facts: PackFacts) -> dict[str, tuple[str, pd.DataFrame]]:
                         "Supporter URN": sp["supporter_urn"],
                         "Distance (km)": sp["km"],
                         "Why this pair": [say_pair(r) for _, r in sp.iterrows()],
+                    }
+                ),
+            )
+        un = facts.plan["support"].unpaired
+        if len(un):
+            out["Support unpaired"] = (
+                f"{name}: schools needing support with no supporting school suggested, and why",
+                pd.DataFrame(
+                    {
+                        "Cluster": un["cluster"],
+                        "School": un["school_name"],
+                        "URN": un["urn"],
+                        "Why no pair": un["reason"],
                     }
                 ),
             )

@@ -1,6 +1,8 @@
 """Floor-standard rules as data: the national rules 2008-2019 (shipped YAML) and a council's local rules.
 
-Why data, not code: the floor changed almost every year (DOMAIN.md section 7) and councils set their own "floor"
+Sources: docs/domain/floor_and_coasting.md.
+
+Why data, not code: the floor changed almost every year and councils set their own "floor"
 for years with no national one (e.g. "RWM below 65%" for 2022-2025). Every rule names its attainment test, its
 progress conditions, its eligibility and its source, and the report prints which rule it applied and from which
 file. Files are validated on load; a bad file raises :class:`ConfigError` naming the file, the field and the line

@@ -22,7 +22,7 @@ from ..analyses.capacity import (
 from ..analyses.pack import PackFacts
 from ..core.errors import ConfigError
 from ..core.formats import count, fmt_gbp_k, fmt_int
-from ..rules.scenario import ALL
+from ..rules.scenario import ALL, TO_MEET_DEMAND
 from ..rules.strands import STRANDS
 from . import page
 from . import support as support_view
@@ -61,6 +61,12 @@ LEVEL_WORDS = {"high": "high risk", "medium": "medium risk", "low": "low risk", 
 def days_word(result: CapacityResult) -> str:
     """What the days are called: "improvement adviser days" (today) or "SIP days" (the 2010 examples)."""
     return f"{result.scenario.term} days"
+
+
+def days_title(result: CapacityResult) -> str:
+    """The days' name at the start of a line: only the first letter raised, so "SIP days" keeps its capitals."""
+    word = days_word(result)
+    return word[:1].upper() + word[1:]
 
 
 def money(value: float) -> str:
@@ -167,7 +173,7 @@ def table_demand(result: CapacityResult) -> pd.DataFrame:
 
 def plot_days(result: CapacityResult, title: str):
     """Days a year needed (by strand) beside days supplied (employed, bought in), from zero."""
-    fig, ax = new_axes(title, "", f"{days_word(result).capitalize()} a year", figsize=(8, 4.6))
+    fig, ax = new_axes(title, "", f"{days_title(result)} a year", figsize=(8, 4.6))
     bottom = 0.0
     by_strand = result.demand.groupby("strand", sort=False)["days"].sum()
     for strand, label in STRANDS.items():
@@ -303,12 +309,13 @@ def break_even_words(result: CapacityResult) -> str:
     if be.empty:
         return "The plan employs no advisers: every day is bought in."
     r = be.iloc[0]
-    cheaper = "cheaper" if r["employed_cheaper"] else "dearer"
+    # One basis throughout the sentence: the cost with the management posts shared in, the one quoted.
+    cheaper = bool(r["employed_cheaper_with_management"])
     return (
         f"An employed adviser's day costs £{r['cost_per_day_with_management']:,.0f} with the management posts "
-        f"shared in, against £{r['external_day_rate']:,.0f} for a day bought in: employing is {cheaper} per day "
-        f"while the day rate stays {'above' if r['employed_cheaper'] else 'below'} "
-        f"£{r['break_even_day_rate_with_management']:,.0f}."
+        f"shared in, against £{r['external_day_rate']:,.0f} for a day bought in: employing is "
+        f"{'cheaper' if cheaper else 'dearer'} per day while the day rate stays "
+        f"{'above' if cheaper else 'below'} £{r['break_even_day_rate_with_management']:,.0f}."
     )
 
 
@@ -322,9 +329,9 @@ def section_clusters(facts: PackFacts) -> list:
     shown = pd.DataFrame({"Cluster": t["cluster"], "Schools": t["schools"].map(fmt_int)})
     for number, strand in enumerate(STRANDS, start=1):
         shown[f"Strand {number}"] = t[strand].map(fmt_int)
-    shown["Below the floor"] = t["below_floor"].map(fmt_int)
-    shown["At risk"] = t["at_risk"].map(fmt_int)
-    shown["Stuck"] = t["stuck"].map(fmt_int)
+    shown["Below the floor"] = t["flag_below_floor"].map(fmt_int)
+    shown["At risk"] = t["flag_at_risk"].map(fmt_int)
+    shown["Stuck"] = t["flag_stuck"].map(fmt_int)
     shown["Days needed"] = t["days_needed"].map(fmt_int)
     allocated = t["days_allocated"].notna().any()
     if allocated:
@@ -492,7 +499,11 @@ def interactive_panel(result: CapacityResult):
             style=look,
             layout=wide,
         )
-        controls["fill"] = w.Checkbox(value=True, description="buy the days the schools need beyond the employed")
+        controls["fill"] = w.Checkbox(
+            # Ticked only when the scenario itself buys what the schools need: the panel opens at its figures.
+            value=any(e.days == TO_MEET_DEMAND for e in s.supply.external),
+            description="buy the days the schools need beyond the employed",
+        )
     if s.supply.employed:
         e0 = s.supply.employed[0]
         controls["fte"] = w.FloatSlider(
