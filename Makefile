@@ -80,7 +80,7 @@ format: setup
 	$(PY) -m ruff format $(LINTED)
 
 strip: setup
-	$(VENV)/bin/jupyter nbconvert --clear-output --inplace --log-level=ERROR notebooks/*.ipynb
+	$(VENV)/bin/nbstripout notebooks/*.ipynb
 
 bench: data
 	$(PY) benchmarks/run.py
