@@ -13,6 +13,7 @@ from ks2workbook.core import paths
 from ks2workbook.core.errors import WorkbookError
 from ks2workbook.reporting import pack
 from ks2workbook.reporting import runner as report
+from ks2workbook.rules.pack import PARAMETERS
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 pytestmark = pytest.mark.slow
@@ -35,7 +36,9 @@ def test_two_las_every_file(two_la_run):
             page = (folder / f"{name}.html").read_text(encoding="utf-8")
             assert page.startswith("<!DOCTYPE html>") and "</html>" in page
             assert "hl-ipython3" not in page and "Traceback" not in page
-            assert f"(LA {code})" in page and "ks2workbook" in page and "Open Government Licence" in page
+            name_of = {831: "Derby", 343: "Sefton"}[code]
+            assert f"{name_of}, " in page and "with the KS2 workbook, version" in page
+            assert "Open Government Licence" in page
             executed = nbformat.read(folder / f"{name}.ipynb", as_version=4)
             assert any(c.get("outputs") for c in executed.cells if c.cell_type == "code")
             injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
@@ -59,14 +62,15 @@ def broken_project(tmp_path, monkeypatch):
     root = tmp_path / "project"
     (root / "data").mkdir(parents=True)
     os.symlink(paths.raw_dir(), root / "data" / "raw")
-    for name in ("scenarios", "rules"):
+    os.symlink(paths.project_root() / "data" / "catalogue.yaml", root / "data" / "catalogue.yaml")
+    for name in ("scenarios", "rules", "plans"):  # copied: a council file must lie inside the project it runs in
         if (paths.project_root() / name).exists():
-            os.symlink(paths.project_root() / name, root / name)
+            shutil.copytree(paths.project_root() / name, root / name)
     shutil.copytree(paths.notebooks_dir(), root / "notebooks")
     boom = new_notebook(
         cells=[
             new_markdown_cell("# Boom\n\nA notebook that fails for LA 343, to test the pack's failure handling."),
-            new_code_cell("la_code = 831", metadata={"tags": ["parameters"]}),
+            new_code_cell("\n".join(f"{k} = {v!r}" for k, v in PARAMETERS.items()), metadata={"tags": ["parameters"]}),
             new_code_cell(
                 "from ks2workbook.core.errors import WorkbookError\n"
                 "if la_code == 343:\n    raise WorkbookError('deliberate failure for 343')\n"

@@ -80,11 +80,14 @@ def test_clusters_add_up_to_the_la(walsall):
     table = built.clusters.set_index("cluster")
     total = table.loc["All schools"]
     parts = table.drop(index="All schools")
-    for col in ("schools", *STRANDS, "below_floor", "at_risk", "stuck", "days_needed"):
+    for col in ("schools", *STRANDS, "flag_below_floor", "flag_at_risk", "flag_stuck", "days_needed"):
         assert parts[col].sum() == pytest.approx(total[col]), col
     assert total["schools"] == len(walsall.strands["assigned"])
+    # each school sits in exactly one strand; the flags are counted apart from the strands
+    assert total[list(STRANDS)].sum() == total["schools"]
+    assert total["below_floor"] == int((walsall.strands["assigned"]["strand"] == "below_floor").sum())
     assert total["days_needed"] == pytest.approx(built.result.days_needed)
-    assert total["at_risk"] == int((walsall.risk["table"]["p_below_next"] >= 0.5).sum())
+    assert total["flag_at_risk"] == int((walsall.risk["table"]["p_below_next"] >= 0.5).sum())
     # two improvement advisers per footprint at 160 days
     assert table.loc["North", "days_allocated"] == 320
     # each centre school is in its own footprint; schools with no location are listed as such, not dropped
