@@ -69,7 +69,7 @@ test: setup browser
 	$(PY) -m ruff check $(LINTED)
 	$(PY) -m ruff format --check $(LINTED)
 	$(VENV)/bin/ks2workbook build-data
-	$(PY) -m pytest tests
+	$(PY) -m pytest -n 2 --dist loadfile tests
 
 lint: setup
 	$(PY) -m ruff check $(LINTED)
