@@ -111,7 +111,14 @@ class KernelSession:
         if jupyter_path not in os.environ.get("JUPYTER_PATH", ""):
             os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [jupyter_path, os.environ.get("JUPYTER_PATH")]))
         start = time.perf_counter()
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        # IPC sockets in a private folder, not TCP on localhost: no other local user can reach the kernel (and
+        # ipykernel has nothing to warn the analyst about).
+        import tempfile
+
+        self._sockets = tempfile.mkdtemp(prefix="ks2wb-kernel-")
+        self.km = AsyncKernelManager(
+            kernel_name=self.kernel_name, transport="ipc", ip=str(Path(self._sockets) / "kernel")
+        )
         self.loop.run_until_complete(
             self.km.start_kernel(cwd=str(notebooks_dir()), extra_arguments=["--HistoryManager.enabled=False"])
         )
@@ -131,6 +138,11 @@ class KernelSession:
         if self.km is not None:
             self.loop.run_until_complete(self.km.shutdown_kernel(now=True))
         self.km = self.kc = None
+        if getattr(self, "_sockets", None):
+            import shutil
+
+            shutil.rmtree(self._sockets, ignore_errors=True)
+            self._sockets = None
 
     def __enter__(self) -> KernelSession:
         return self
