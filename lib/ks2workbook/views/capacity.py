@@ -388,11 +388,16 @@ def section_support(facts: PackFacts) -> list:
         return [page.missing_part("School-to-school support", pl.reason)]
     s = pl["support"]
     out = [page.say(support_view.say_support(s))]
+    pairs, unpaired = support_view.table_pairs(s), support_view.table_unpaired(s)
+    if pl["plan"].files.clusters is None:  # the whole council is one cluster: a column saying so on every row is noise
+        pairs, unpaired = pairs.drop(columns="Cluster"), unpaired.drop(columns="Cluster")
     out.append(
         page.table(
-            support_view.table_pairs(s),
+            pairs,
             "Suggested pairs (closest first within each cluster)",
             empty="No pairs can be suggested.",
+            # a long list is there for the analyst; the councillor reads the sentence above and the map below
+            collapsible=f"All {len(pairs)} suggested pairs" if len(pairs) > page.LONG_LIST else "",
         )
     )
     if len(s.pairs):
@@ -400,7 +405,7 @@ def section_support(facts: PackFacts) -> list:
     if len(s.unpaired):
         out.append(
             page.table(
-                support_view.table_unpaired(s),
+                unpaired,
                 "Schools needing support without a pair",
                 empty="None.",
                 collapsible=f"Schools left without a pair ({len(s.unpaired)})",

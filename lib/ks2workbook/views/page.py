@@ -10,6 +10,7 @@ text on a page.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -138,6 +139,8 @@ def cards(items: Sequence[tuple[str, str, str]]) -> Html:
     """Headline figures as large numbers with a plain label under each: (fact key or "", number, label)."""
     out = []
     for key, number, label in items:
+        if number.strip() == "1":  # "1 school below 65%", not "1 schools": labels are written for many
+            label = re.sub(r"\bschools\b", "school", label, count=1)
         shown = fact(key, number) if key else esc(number)
         out.append(
             f'<div class="ks2-card"><div class="ks2-card-number">{shown}</div>'
@@ -168,6 +171,10 @@ def figure(fig) -> Html:
 # ------------------------------------------------------------------------------------------------------------
 # Tables
 # ------------------------------------------------------------------------------------------------------------
+
+
+#: Rows beyond which a list meant for the analyst is folded (a reader opens it when they want it).
+LONG_LIST = 15
 
 
 def table(

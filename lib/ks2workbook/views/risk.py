@@ -144,8 +144,14 @@ def _reason(group: str, row: pd.Series, threshold: float) -> str:
     if group == "prev_move":
         if pd.isna(row["rwm_prev"]):
             return "no result the year before"
-        word = "rose" if row["rwm_exp"] > row["rwm_prev"] else "fell"
-        return f"{word} from {row['rwm_prev']:.0f}% the year before"
+        rose = row["rwm_exp"] > row["rwm_prev"]
+        # Said with why it counts: results that jumped tend to fall back next year, and falls tend to recover,
+        # so "rose" raises a chance and "fell" lowers it, which a reader would not guess.
+        if rose and row["drive_prev_move"] > 0:
+            return f"rose from {row['rwm_prev']:.0f}% the year before (a jump often falls back)"
+        if not rose and row["drive_prev_move"] < 0:
+            return f"fell from {row['rwm_prev']:.0f}% the year before (a fall often recovers)"
+        return f"{'rose' if rose else 'fell'} from {row['rwm_prev']:.0f}% the year before"
     if group == "progress":
         return "no progress score" if pd.isna(row["progress"]) else f"progress {row['progress']:+.1f}"
     if group == "pct_fsm":
@@ -213,7 +219,7 @@ def section_watch(facts: PackFacts) -> list:
     out = [
         page.table(
             school_rows(above, thr),
-            f"Above {thr:g}% in {facts.year}, with at least a {chance} chance of "
+            f"At or above {thr:g}% in {facts.year}, with at least a {chance} chance of "
             "being below it next year: the first calls",
             empty="No school above the bar now has so high a chance of falling below it.",
             numeric=NUMERIC,
