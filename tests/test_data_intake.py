@@ -256,6 +256,12 @@ def test_a_new_year_joins_every_analysis(data_copy, tmp_path):
     assert "added data/raw/local/2026/ks2_school_file/england_ks2revised.csv" in result.output
     assert coverage.latest_year() == 2026
     assert 2026 in coverage.progress_years() and (2025, 2026) in coverage.consecutive_pairs()
+    # the risk model's backtest gains the new pair, judged on a model fitted on the pairs before it, no code changed
+    from ks2workbook.analyses import risk
+
+    assert risk.pairs()[-1] == (2025, 2026)
+    fitted_on, held_out = risk.backtests()[-1]
+    assert held_out == (2025, 2026) and (2025, 2026) not in fitted_on and (2024, 2025) in fitted_on
     entry = catalogue.load().find("local/2026/ks2_school_file/england_ks2revised.csv")
     assert entry.stage == "revised" and entry.coverage == "england" and entry.added.startswith("local ")
     indicators = dataset.load("la_indicators")
