@@ -184,6 +184,22 @@ def england(
     return out
 
 
+def _england_and_la(
+    la_code: int | str,
+    year: int,
+    strand_rules_file: str | Path | None,
+    local_rule_file: str | Path | None,
+    frameworks_file: str | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every school in England with its strand, and the LA's own rows of it (a NoDataError when it has none)."""
+    area = areas.require_la(la_code)
+    everyone = england(year, strand_rules_file, local_rule_file, frameworks_file)
+    la = everyone[everyone["la_code"] == area.code]
+    if la.empty:
+        raise NoDataError(_no_la_data(area, year))
+    return everyone, la
+
+
 def assign(
     la_code: int | str,
     year: int,
@@ -193,11 +209,7 @@ def assign(
 ) -> pd.DataFrame:
     """Each of the LA's schools with its strand and why, in strand order; with the inputs other analyses choose
     by too (latest inspection good or better, the spread of its RWM results over the years)."""
-    area = areas.require_la(la_code)
-    everyone = england(year, strand_rules_file, local_rule_file, frameworks_file)
-    out = everyone[everyone["la_code"] == area.code]
-    if out.empty:
-        raise NoDataError(_no_la_data(area, year))
+    everyone, out = _england_and_la(la_code, year, strand_rules_file, local_rule_file, frameworks_file)
     order = {k: i for i, k in enumerate(TABLE_ORDER)}
     cols = ["school_name", "rwm_exp", "strand", "label", "why", "below_floor", "in_category", "good_or_better",
             "rwm_count", "rwm_std"]  # fmt: skip
@@ -216,12 +228,8 @@ def strand_table(
     frameworks_file: str | None = None,
 ) -> pd.DataFrame:
     """Counts and shares per strand for the LA, with England's shares (the Sefton and Derby form)."""
-    area = areas.require_la(la_code)
     rules = load_rules(strand_rules_file)
-    everyone = england(year, strand_rules_file, local_rule_file, frameworks_file)
-    la = everyone[everyone["la_code"] == area.code]
-    if la.empty:
-        raise NoDataError(_no_la_data(area, year))
+    everyone, la = _england_and_la(la_code, year, strand_rules_file, local_rule_file, frameworks_file)
     rows = []
     for i, key in enumerate(TABLE_ORDER, start=1):
         n_la, n_en = int((la["strand"] == key).sum()), int((everyone["strand"] == key).sum())

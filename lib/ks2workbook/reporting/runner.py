@@ -99,6 +99,7 @@ class KernelSession:
         self.runs = 0
         self.env = tuple(os.environ.get(k, "") for k in ENV_KEYS)
         self.seconds: dict[str, float] = {"kernel_start": 0.0, "data_load": 0.0}
+        self._sockets: str | None = None  # the private folder of the running kernel's IPC sockets
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -138,7 +139,7 @@ class KernelSession:
         if self.km is not None:
             self.loop.run_until_complete(self.km.shutdown_kernel(now=True))
         self.km = self.kc = None
-        if getattr(self, "_sockets", None):
+        if self._sockets:
             import shutil
 
             shutil.rmtree(self._sockets, ignore_errors=True)

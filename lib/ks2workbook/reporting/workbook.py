@@ -19,6 +19,7 @@ from ..analyses import pack
 from ..analyses.pack import PackFacts
 from ..rules.strands import STRANDS
 from ..views import page
+from ..views import support as support_view
 from .export import neutralise
 
 
@@ -182,36 +183,20 @@ def sheets(facts: PackFacts) -> dict[str, tuple[str, pd.DataFrame]]:
                 }
             ),
         )
-        sp = facts.plan["support"].pairs
-        if len(sp):
-            from ..views.support import say_pair
-
-            out["Support pairs"] = (
-                f"{name}: suggested school-to-school support",
-                pd.DataFrame(
-                    {
-                        "Cluster": sp["cluster"],
-                        "School needing support": sp["partner"],
-                        "URN": sp["partner_urn"],
-                        "Supporting school": sp["supporter"],
-                        "Supporter URN": sp["supporter_urn"],
-                        "Distance (km)": sp["km"],
-                        "Why this pair": [say_pair(r) for _, r in sp.iterrows()],
-                    }
-                ),
-            )
-        un = facts.plan["support"].unpaired
-        if len(un):
+        # The report's own support tables, with the URNs and distance an analyst joins on and sorts by.
+        sp = facts.plan["support"]
+        if len(sp.pairs):
+            t = support_view.table_pairs(sp)
+            t.insert(t.columns.get_loc("School needing support") + 1, "URN", sp.pairs["partner_urn"].to_numpy())
+            t.insert(t.columns.get_loc("Supporting school") + 1, "Supporter URN", sp.pairs["supporter_urn"].to_numpy())
+            t.insert(t.columns.get_loc("Why this pair"), "Distance (km)", sp.pairs["km"].to_numpy())
+            out["Support pairs"] = (f"{name}: suggested school-to-school support", t)
+        if len(sp.unpaired):
+            t = support_view.table_unpaired(sp)
+            t.insert(t.columns.get_loc("School needing support") + 1, "URN", sp.unpaired["urn"].to_numpy())
             out["Support unpaired"] = (
                 f"{name}: schools needing support with no supporting school suggested, and why",
-                pd.DataFrame(
-                    {
-                        "Cluster": un["cluster"],
-                        "School": un["school_name"],
-                        "URN": un["urn"],
-                        "Why no pair": un["reason"],
-                    }
-                ),
+                t,
             )
     return out
 
