@@ -231,17 +231,22 @@ def test_xlsx_export_writes_formulas_as_text(tmp_path):
 
 @pytest.fixture
 def no_kernel(monkeypatch):
-    """Fails the test if a Jupyter kernel is started (jobs=1 runs in this process)."""
-    started: list[str] = []
-    monkeypatch.setattr(report_runner.KernelSession, "start", lambda self: started.append("kernel"))
-    return started
+    """What a run asked of its Jupyter kernel (none is really started). A run may launch its kernel early, to warm
+    up on the other core while the inputs are checked; a refused run must never have run anything in it, nor
+    waited for it, and must have shut it down."""
+    calls: list[str] = []
+    for step in ("launch", "ready", "run", "close"):
+        monkeypatch.setattr(report_runner.KernelSession, step, lambda self, *a, _s=step, **k: calls.append(_s))
+    return calls
 
 
 def report_error(args, tmp_path, no_kernel, out: bool = True) -> str:
     extra = ["--out", str(tmp_path / "out")] if out else []
     extra += [] if "--jobs" in args else ["--jobs", "1"]  # one worker: this process, where no_kernel watches
     message = one_line_error(runner.invoke(app, ["report", *extra, "--no-progress", *args]))
-    assert no_kernel == [], "a kernel was started before the parameters were checked"
+    assert "ready" not in no_kernel and "run" not in no_kernel, "a kernel was used before the parameters were checked"
+    if "launch" in no_kernel:
+        assert no_kernel[-1] == "close", "a refused run left its kernel running"
     if out:
         assert not [p for p in (tmp_path / "out").glob("*") if p.name != ".ks2workbook.lock"], "a run was written"
     return message

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from ..core.errors import WorkbookError
-from ..core.formats import fmt_int, missing
 from .common import Format, FormatOpt, OutOpt, _emit, app, data_app, friendly
 
 
@@ -69,6 +68,7 @@ def data_add(
 @friendly
 def data_list(fmt: FormatOpt = Format.csv, out: OutOpt = None) -> None:
     """Per table and year, the files it rests on, their rows and match rate, and which wins where two overlap."""
+    from ..core.formats import fmt_int, missing
     from ..data import intake
 
     frame = intake.listing()

@@ -46,30 +46,40 @@ def report(
     anything runs. Exit code 1 if any council's pack could not be made (its previous pack is kept)."""
     import os
 
-    from ..core.paths import output_root
-    from ..reporting.pack import current_la_codes, run_pack
+    from ..reporting.runner import shared_session
 
-    codes = current_la_codes() if all_las else (la or ["831"])
-    params = {
-        "year": year,
-        "local_rule_file": local_rule_file,
-        "threshold": threshold,
-        "at_risk_chance": at_risk_chance,
-        "strand_rules_file": strand_rules_file,
-        "frameworks_file": frameworks_file,
-        "as_of": as_of,
-        "sn_version": sn_version,
-        "custom_neighbours": [c for c in custom_neighbours.replace(";", ",").split(",") if c.strip()],
-        "national_change": national_change,
-        "allocation_file": allocation_file,
-        "prices_file": prices_file,
-        "clusters_file": clusters_file,
-        "support_rules_file": support_rules_file,
-        "scenario_files": list(scenario or []),
-    }
-    workers = jobs or min(os.cpu_count() or 1, len(codes))
-    root = output_root(out)
-    run = run_pack(codes, notebooks=notebook, out_root=root, extra=params, jobs=workers, progress=progress)
+    early = not all_las and len(la or []) <= 1 and jobs in (0, 1)
+    if early:  # one council in this process: its kernel warms up while the inputs are checked (sent none of them)
+        shared_session().launch()
+    try:
+        from ..core.paths import output_root
+        from ..reporting.pack import current_la_codes, run_pack
+
+        codes = current_la_codes() if all_las else (la or ["831"])
+        params = {
+            "year": year,
+            "local_rule_file": local_rule_file,
+            "threshold": threshold,
+            "at_risk_chance": at_risk_chance,
+            "strand_rules_file": strand_rules_file,
+            "frameworks_file": frameworks_file,
+            "as_of": as_of,
+            "sn_version": sn_version,
+            "custom_neighbours": [c for c in custom_neighbours.replace(";", ",").split(",") if c.strip()],
+            "national_change": national_change,
+            "allocation_file": allocation_file,
+            "prices_file": prices_file,
+            "clusters_file": clusters_file,
+            "support_rules_file": support_rules_file,
+            "scenario_files": list(scenario or []),
+        }
+        workers = jobs or min(os.cpu_count() or 1, len(codes))
+        root = output_root(out)
+        run = run_pack(codes, notebooks=notebook, out_root=root, extra=params, jobs=workers, progress=progress)
+    except BaseException:
+        if early:
+            shared_session().close()  # a refused run leaves no kernel behind
+        raise
     for outcome in run.outcomes:
         if outcome.published:
             typer.echo(f"ok      {outcome.la_code}: {outcome.folder}")

@@ -10,7 +10,6 @@ replaces that day's folders (idempotent).
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import fcntl
 import html
@@ -18,7 +17,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,7 +29,16 @@ from ..core.errors import WorkbookError
 from ..core.paths import outputs_dir
 from ..data import areas
 from ..data import tables as dataset
-from .runner import REPORT_NOTEBOOKS, KernelSession, Rendered, notebook_path, render, report_meta, run_date
+from .runner import (
+    REPORT_NOTEBOOKS,
+    KernelSession,
+    Rendered,
+    notebook_path,
+    render,
+    report_meta,
+    run_date,
+    shared_session,
+)
 
 LOCK_NAME = ".ks2workbook.lock"
 
@@ -154,16 +162,20 @@ def run_la(
     scratch = run_dir / f".tmp-{area.code}-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
-    results = []
     params = parameters_for(area.code, extra)
-    for name in notebooks:
-        title, meta = report_meta(area, REPORT_NOTEBOOKS.get(name, name))
-        results.append(render(session, name, params, scratch, title, meta))
-    if all(r.ok for r in results):
-        try:
-            session.write_workbook(params, scratch / f"ks2_tables_{area.code}.xlsx")
-        except WorkbookError as exc:
-            results.append(Rendered(notebook="Excel tables", la_code=area.code, error=str(exc)))
+    # One thread writes each notebook and its HTML while the kernel runs the next one (and the Excel tables).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ks2workbook-html") as writer:
+        pending = []
+        for name in notebooks:
+            title, meta = report_meta(area, REPORT_NOTEBOOKS.get(name, name))
+            pending.append(render(session, name, params, scratch, title, meta, writer))
+        excel = None
+        if not any(p.done() and not p.result().ok for p in pending):
+            try:
+                session.write_workbook(params, scratch / f"ks2_tables_{area.code}.xlsx")
+            except WorkbookError as exc:
+                excel = Rendered(notebook="Excel tables", la_code=area.code, error=str(exc))
+        results = [p.result() for p in pending] + ([excel] if excel else [])
     seconds: dict[str, float] = {}
     for result in results:
         for key, value in result.seconds.items():
@@ -195,8 +207,6 @@ def run_la(
 
 # -- workers -----------------------------------------------------------------------------------------------------
 
-_SESSION: KernelSession | None = None
-
 
 def _worker_init(parent: int) -> None:
     """In each worker: die with the parent run (Linux: the kernel sends SIGTERM when the parent dies), and on
@@ -223,6 +233,7 @@ def _worker_init(parent: int) -> None:
     import threading
 
     threading.Thread(target=watch, daemon=True, name="ks2workbook-parent-watch").start()
+    shared_session().launch()  # the kernel warms up while this worker imports what it needs
 
 
 _PARENT: int | None = None
@@ -233,16 +244,8 @@ def parent_alive() -> bool:
     return _PARENT is None or os.getppid() == _PARENT
 
 
-def _worker_session() -> KernelSession:
-    global _SESSION
-    if _SESSION is None:
-        _SESSION = KernelSession()
-        atexit.register(_SESSION.close)
-    return _SESSION
-
-
 def _worker_task(la_code: int, notebooks: Sequence[str], run_dir: str, extra: dict) -> tuple[LaOutcome, dict]:
-    session = _worker_session()
+    session = shared_session()
     before = dict(session.seconds)
     try:
         outcome = run_la(session, la_code, notebooks, Path(run_dir), extra)
@@ -379,12 +382,19 @@ def run_pack(
     root = out_root or outputs_dir()
     if jobs < 1:
         raise WorkbookError(f"jobs must be 1 or more (got {jobs})")
-    notebooks = list(dict.fromkeys(notebooks or REPORT_NOTEBOOKS))
-    check_notebooks(notebooks)
-    dataset.build_all()  # fresh tables before workers read them
-    codes = list(dict.fromkeys(areas.require_la(c).code for c in la_codes))  # each council once
-    extra = dict(extra or {})
-    define_all(codes, extra)  # every parameter and council file checked before any kernel starts
+    if jobs <= 1:  # this process's kernel warms up while the inputs are checked; it is sent none of them
+        shared_session().launch()
+    try:
+        notebooks = list(dict.fromkeys(notebooks or REPORT_NOTEBOOKS))
+        check_notebooks(notebooks)
+        dataset.build_all()  # fresh tables before workers read them
+        codes = list(dict.fromkeys(areas.require_la(c).code for c in la_codes))  # each council once
+        extra = dict(extra or {})
+        define_all(codes, extra)  # every parameter and council file checked before any notebook runs
+    except BaseException:
+        if jobs <= 1:  # a refused run leaves no kernel behind
+            shared_session().close()
+        raise
     started = time.perf_counter()
     run_dir = root / (date or run_date())
     with run_lock(root):

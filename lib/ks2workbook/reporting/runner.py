@@ -9,6 +9,9 @@ Why this shape:
   executed by nbclient in a :class:`KernelSession`: one Jupyter kernel kept alive across notebooks and LAs, its
   namespace reset between notebooks. Starting a kernel and importing pandas costs more than most notebooks take
   to run; a kernel that stays up also keeps the tidy tables in memory, so they are read once per worker.
+- The kernel is launched first and warms up (imports the library, pandas, matplotlib, scipy) on the other core while
+  this process checks the pack's parameters and council files; it is sent nothing of the user's until every input
+  has passed, and a run refused at the checks shuts it down. Only then are the tables loaded and notebooks run.
 """
 
 from __future__ import annotations
@@ -18,14 +21,17 @@ import datetime as dt
 import html
 import os
 import time
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..core.errors import WorkbookError
 from ..core.paths import notebooks_dir, outputs_dir
+
+if TYPE_CHECKING:
+    import nbformat
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 KERNEL_NAME = "python3"
@@ -40,9 +46,19 @@ REPORT_NOTEBOOKS: dict[str, str] = {
     "capacity": "School-improvement capacity and cost",
 }
 
-#: Code run once when a kernel starts: the imports and tables every notebook uses (timed as "data load").
-WARM_UP = (
+#: Code sent to a kernel as soon as it is launched, before its first reply: the imports every notebook of the pack
+#: makes (timed as "kernel start"). Nothing in it depends on the user's input.
+WARM_IMPORTS = (
     "import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')\n"
+    "import matplotlib.pyplot, IPython.display, scipy.optimize\n"
+    "import importlib, pkgutil, ks2workbook.views, ks2workbook.reporting.workbook\n"
+    "for _module in pkgutil.iter_modules(ks2workbook.views.__path__):\n"
+    "    importlib.import_module(f'ks2workbook.views.{_module.name}')\n"
+)
+
+#: Code run once a kernel is ready and the tables are known fresh: the tables every notebook uses (timed as
+#: "data load").
+WARM_UP = (
     "from ks2workbook.data import tables\n"
     "for _name in ('areas', 'la_indicators', 'neighbours', 'schools', 'census', 'ofsted', 'school_results'):\n"
     "    tables.load(_name)\n"
@@ -100,22 +116,28 @@ class KernelSession:
         self.env = tuple(os.environ.get(k, "") for k in ENV_KEYS)
         self.seconds: dict[str, float] = {"kernel_start": 0.0, "data_load": 0.0}
         self._sockets: str | None = None  # the private folder of the running kernel's IPC sockets
+        self._warming: str | None = None  # the warm-up request of a launched kernel, until it has replied
+        self._tables = False  # whether the running kernel has loaded the tables
+        self._launched = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------------------------
-    def start(self) -> None:
+    def launch(self) -> None:
+        """Start the kernel process and send it the warm-up imports, without waiting for either: the kernel boots
+        on another core while this process goes on (checking the parameters). :meth:`ready` waits for it."""
         import sys
+        import tempfile
 
         from jupyter_client.manager import AsyncKernelManager
 
+        if self.km is not None:
+            return
         # This environment's kernelspec first, so a stale user kernelspec cannot point at another Python.
         jupyter_path = str(Path(sys.prefix) / "share" / "jupyter")
         if jupyter_path not in os.environ.get("JUPYTER_PATH", ""):
             os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [jupyter_path, os.environ.get("JUPYTER_PATH")]))
-        start = time.perf_counter()
+        self._launched = time.perf_counter()
         # IPC sockets in a private folder, not TCP on localhost: no other local user can reach the kernel (and
         # ipykernel has nothing to warn the analyst about).
-        import tempfile
-
         self._sockets = tempfile.mkdtemp(prefix="ks2wb-kernel-")
         self.km = AsyncKernelManager(
             kernel_name=self.kernel_name, transport="ipc", ip=str(Path(self._sockets) / "kernel")
@@ -125,13 +147,54 @@ class KernelSession:
         )
         self.kc = self.km.client()
         self.kc.start_channels()
-        self.loop.run_until_complete(self.kc.wait_for_ready(timeout=120))
-        self.seconds["kernel_start"] += time.perf_counter() - start
-        start = time.perf_counter()
-        self._run_code(WARM_UP)
-        self.seconds["data_load"] += time.perf_counter() - start
+        # Queued by the sockets until the kernel listens; its reply is the first sign that the kernel is up.
+        self._warming = self.kc.execute(WARM_IMPORTS, silent=True, store_history=False)
+        self._tables = False
         self.runs = 0
         self.env = tuple(os.environ.get(k, "") for k in ENV_KEYS)
+
+    def ready(self) -> None:
+        """Wait for a launched kernel's warm-up, then load the tables (the caller has checked they are fresh)."""
+        if self.km is None:
+            self.launch()
+        if self._warming is not None:
+            warming, self._warming = self._warming, None
+            try:
+                self.loop.run_until_complete(self._await_reply(warming))
+                self.loop.run_until_complete(self.kc.wait_for_ready(timeout=120))  # IOPub connected too
+            except BaseException:
+                self.close()  # the next run starts a fresh kernel
+                raise
+            self.seconds["kernel_start"] += time.perf_counter() - self._launched
+        if not self._tables:
+            start = time.perf_counter()
+            self._run_code(WARM_UP)
+            self.seconds["data_load"] += time.perf_counter() - start
+            self._tables = True
+
+    def start(self) -> None:
+        """Launch a kernel and wait until it is ready to run notebooks."""
+        self.launch()
+        self.ready()
+
+    async def _await_reply(self, msg_id: str) -> None:
+        from queue import Empty
+
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                msg = await self.kc.get_shell_msg(timeout=1)
+            except Empty:
+                if not await self.km.is_alive():
+                    raise WorkbookError("the Jupyter kernel stopped while starting; run again") from None
+                if time.monotonic() > deadline:
+                    raise WorkbookError("the Jupyter kernel did not start within two minutes") from None
+                continue
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                content = msg["content"]
+                if content.get("status") != "ok":
+                    raise WorkbookError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
+                return
 
     def close(self) -> None:
         if self.kc is not None:
@@ -139,6 +202,7 @@ class KernelSession:
         if self.km is not None:
             self.loop.run_until_complete(self.km.shutdown_kernel(now=True))
         self.km = self.kc = None
+        self._warming = None
         if self._sockets:
             import shutil
 
@@ -177,10 +241,9 @@ class KernelSession:
         env = tuple(os.environ.get(k, "") for k in ENV_KEYS)
         if self.km is not None and env != self.env:  # another data folder or council folder: a fresh kernel
             self.close()
-        if self.km is None or self.runs >= self.max_notebooks or not self._alive():
-            if self.km is not None:
-                self.close()
-            self.start()
+        if self.km is not None and self._warming is None and (self.runs >= self.max_notebooks or not self._alive()):
+            self.close()
+        self.ready()
         self.runs += 1
         self._run_code(RESET)
         notebook = load_notebook_node(str(notebook_path(name)))
@@ -216,10 +279,25 @@ class KernelSession:
 
     def write_workbook(self, parameters: dict, out: Path) -> None:
         """The pack's Excel tables, written by the kernel from the facts it already holds."""
+        self.ready()
         code = (
             f"from ks2workbook.reporting.workbook import write_pack_workbook as _w\n_w({parameters!r}, {str(out)!r})\n"
         )
         self._run_code(code)
+
+
+_SESSION: KernelSession | None = None
+
+
+def shared_session() -> KernelSession:
+    """This process's kernel session (one per worker), shut down when the process exits."""
+    global _SESSION
+    if _SESSION is None:
+        import atexit
+
+        _SESSION = KernelSession()
+        atexit.register(_SESSION.close)
+    return _SESSION
 
 
 #: The environment a kernel's answers depend on (which data and council folders it reads).
@@ -242,6 +320,7 @@ def to_html(notebook: nbformat.NotebookNode, title: str, meta: str, footer: str)
     """Render an executed notebook to HTML: no input cells, no prompts, no error outputs, nothing from a CDN,
     and each chart's alt text (set by :func:`ks2workbook.style.apply_style`) kept."""
     global _EXPORTER
+    import nbformat
     from nbconvert import HTMLExporter
 
     notebook = nbformat.from_dict(notebook)
@@ -290,32 +369,57 @@ def render(
     dest_dir: Path,
     title: str,
     meta: str,
-) -> Rendered:
-    """Execute and render one notebook into ``dest_dir`` (which the caller treats as scratch until the whole LA
-    succeeded). Errors are returned, not raised, so a batch carries on."""
+    writer: Executor | None = None,
+) -> Future[Rendered]:
+    """Execute one notebook in the kernel, then write it and its HTML into ``dest_dir`` (which the caller treats
+    as scratch until the whole LA succeeded). With a ``writer`` the writing happens there while the kernel runs the
+    next notebook (the HTML is this process's work, the analysis the kernel's: two cores). Errors are returned in
+    the result, never raised, so a batch carries on."""
     result = Rendered(notebook=name, la_code=int(parameters.get("la_code", 0)))
     dest_dir.mkdir(parents=True, exist_ok=True)
     try:
         start = time.perf_counter()
         executed = session.run(name, parameters)
         result.seconds["analysis"] = time.perf_counter() - start
+    except Exception as exc:  # noqa: BLE001 - reported in the result, never a traceback on the terminal
+        _failed(result, exc)
+        return _done(result)
+    if writer is None:
+        return _done(_publish(result, executed, dest_dir, title, meta))
+    return writer.submit(_publish, result, executed, dest_dir, title, meta)
+
+
+def _publish(result: Rendered, executed, dest_dir: Path, title: str, meta: str) -> Rendered:
+    import nbformat
+
+    try:
         start = time.perf_counter()
-        nbformat.write(executed, dest_dir / f"{name}.ipynb")
+        nbformat.write(executed, dest_dir / f"{result.notebook}.ipynb")
         footer = f"Made on {dt.date.today().day} {dt.date.today():%B %Y} with the KS2 workbook, version {__version__}."
-        (dest_dir / f"{name}.html").write_text(to_html(executed, title, meta, footer), encoding="utf-8")
+        (dest_dir / f"{result.notebook}.html").write_text(to_html(executed, title, meta, footer), encoding="utf-8")
         result.seconds["rendering"] = time.perf_counter() - start
-    except WorkbookError as exc:
+    except Exception as exc:  # noqa: BLE001 - as in render
+        _failed(result, exc)
+        return result
+    result.html, result.executed = dest_dir / f"{result.notebook}.html", dest_dir / f"{result.notebook}.ipynb"
+    return result
+
+
+def _failed(result: Rendered, exc: Exception) -> None:
+    if isinstance(exc, WorkbookError):
         result.error = str(exc)
         result.detail = getattr(exc, "detail", "")
-        return result
-    except Exception as exc:  # noqa: BLE001 - anything else is reported, never a traceback on the terminal
-        import traceback
+        return
+    import traceback
 
-        result.error = f"{type(exc).__name__}: {exc} (a fault of the workbook)"
-        result.detail = "".join(traceback.format_exception(exc))
-        return result
-    result.html, result.executed = dest_dir / f"{name}.html", dest_dir / f"{name}.ipynb"
-    return result
+    result.error = f"{type(exc).__name__}: {exc} (a fault of the workbook)"
+    result.detail = "".join(traceback.format_exception(exc))
+
+
+def _done(result: Rendered) -> Future[Rendered]:
+    future: Future[Rendered] = Future()
+    future.set_result(result)
+    return future
 
 
 def report_dir(la_code: int, out_root: Path | None = None, date: str | None = None) -> Path:
