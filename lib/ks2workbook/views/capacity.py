@@ -194,7 +194,6 @@ def plot_days(result: CapacityResult, title: str):
     ax.set_xticklabels(["needed", "supplied"])
     ax.set_ylim(0, max(result.days_needed, result.days_supplied, 1) * 1.15)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
-    fig.tight_layout()
     return fig
 
 
@@ -279,7 +278,6 @@ def plot_years(result: CapacityResult, title: str, budget_given: bool = True):
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: money(v)))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
-    fig.tight_layout()
     return fig
 
 

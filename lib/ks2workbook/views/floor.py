@@ -250,7 +250,6 @@ def plot_league(lg: pd.DataFrame, la_name: str, year: int):
         ],
         loc="upper left",
     )
-    fig.tight_layout()
     return fig
 
 
@@ -319,7 +318,6 @@ def plot_counts(counts: pd.DataFrame, title: str):
     kinds = list(dict.fromkeys(counts["rule_kind"]))
     names = {"national": "national floor", "local": "the council's local floor"}
     ax.legend(handles=[Patch(color=colour[k], label=names[k]) for k in kinds], loc="upper left")
-    fig.tight_layout()
     return fig
 
 

@@ -5,7 +5,6 @@ attainment. The figures come from :mod:`ks2workbook.analyses.neighbours` via the
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..analyses.pack import PackFacts
@@ -109,7 +108,6 @@ def plot_group(group: pd.DataFrame, indicator: str, title: str, england: float |
         ax.set_xlim(0, min(100, high * 1.25))
     ax.grid(axis="y", visible=False)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.tight_layout()
     return fig
 
 
@@ -200,7 +198,7 @@ def plot_comparisons(comparisons: dict[str, pd.DataFrame], name: str):
     codes = list(comparisons)
     ncols = 3
     nrows = -(-len(codes) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(12, 3.2 * nrows), squeeze=False)
+    fig, axes = style.new_grid(nrows, ncols, figsize=(12, 3.2 * nrows), room_below=0.05)
     colours = {
         "LA": style.ROLE_COLOURS["la"],
         "Region": style.ROLE_COLOURS["region"],
@@ -232,9 +230,8 @@ def plot_comparisons(comparisons: dict[str, pd.DataFrame], name: str):
     for ax in list(axes.flat)[len(codes) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.02))
+    style.legend_below(fig, handles, labels, ncol=4)
     fig.suptitle(f"{name}: the headline measures over time", x=0.01, ha="left", fontweight="bold")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
 
@@ -258,7 +255,7 @@ def plot_significance(cis: dict[str, pd.DataFrame], name: str):
     """Progress scores with their 95% intervals where one can be rebuilt; filled triangles mark years clearly
     above or below England (0)."""
     codes = list(cis)
-    fig, axes = plt.subplots(1, len(codes), figsize=(4.4 * len(codes), 4), squeeze=False, sharey=True)
+    fig, axes = style.new_grid(1, len(codes), figsize=(4.4 * len(codes), 4), room_below=0.1, sharey=True)
     markers = {
         "significantly above England": ("^", style.ROLE_COLOURS["good"], "full", "clearly above England"),
         "significantly below England": ("v", style.ROLE_COLOURS["bad"], "full", "clearly below England"),
@@ -301,14 +298,13 @@ def plot_significance(cis: dict[str, pd.DataFrame], name: str):
     for ax in axes.flat:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             seen.setdefault(lab, h)
-    fig.legend(list(seen.values()), list(seen), loc="lower center", ncol=3, bbox_to_anchor=(0.5, -0.04))
+    style.legend_below(fig, list(seen.values()), list(seen), ncol=3)
     fig.suptitle(
         f"{name}: progress against England, with intervals where they can be rebuilt",
         x=0.01,
         ha="left",
         fontweight="bold",
     )
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return fig
 
 

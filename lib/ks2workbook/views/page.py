@@ -162,7 +162,8 @@ def figure(fig) -> Html:
     import io
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
+    style.lay_out(fig)
+    fig.savefig(buffer, format="png")
     _close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return Html(f'<img src="data:image/png;base64,{data}" alt="{esc(style.alt_text(fig))}" style="max-width:100%">')
@@ -229,9 +230,11 @@ def show(*items: object) -> None:
         elif isinstance(item, str):
             display(HTML(str(say(item))))
         elif isinstance(item, tuple) and len(item) == 2 and hasattr(item[0], "savefig"):
+            style.lay_out(item[0])
             display(item[0])
             _close(item[0])
         elif hasattr(item, "savefig"):
+            style.lay_out(item)
             display(item)
             _close(item)
         else:

@@ -264,7 +264,6 @@ def plot_calibration(table: pd.DataFrame, title: str):
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
     ax.legend(loc="upper left")
-    fig.tight_layout()
     return fig
 
 

@@ -4,7 +4,6 @@ widely its schools differ; the disadvantaged gap. Charts, tables and one-line re
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -73,7 +72,6 @@ def plot_comparison(frame: pd.DataFrame, title: str, ylabel: str):
     ax.set_ylim(0, 100)
     style.shade_gap_years(ax, [y for y in NO_TEST_YEARS if y in frame.index])
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.tight_layout()
     return fig
 
 
@@ -116,7 +114,7 @@ def plot_subjects(table: pd.DataFrame, area_name: str):
     subjects = list(dict.fromkeys(table["subject"]))
     ncols = 3
     nrows = -(-len(subjects) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(10, 3.3 * nrows), squeeze=False)
+    fig, axes = style.new_grid(nrows, ncols, figsize=(10, 3.3 * nrows))
     flat = axes.ravel()
     for ax in flat[len(subjects) :]:
         ax.set_visible(False)
@@ -137,7 +135,6 @@ def plot_subjects(table: pd.DataFrame, area_name: str):
     fig.suptitle(
         f"{area_name} and England by subject (% at the expected standard)", x=0.01, ha="left", fontweight="bold"
     )
-    fig.tight_layout()
     return fig
 
 
@@ -223,7 +220,6 @@ def plot_school_spread(dots: pd.DataFrame, years: list[int], area_name: str, la_
             text = "no tests" if y in NO_TEST_YEARS else "no school\nresults"
             ax.text(y, 50, text, ha="center", va="center", fontsize=8, color="#555555")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.tight_layout()
     return fig
 
 
@@ -283,7 +279,6 @@ def plot_gap(gap: pd.DataFrame, area_name: str):
     ax.set_ylim(0, max(top * 1.15, 10))
     style.shade_gap_years(ax, [y for y in NO_TEST_YEARS if y in years])
     ax.legend(loc="upper left")
-    fig.tight_layout()
     return fig
 
 
