@@ -155,3 +155,21 @@ def test_formats_treat_pandas_na_as_missing():
 
     assert style.fmt_int(pd.NA) == "–" and style.fmt_pct(np.nan) == "–" and style.fmt_int(12) == "12"
     assert style.fmt_gbp_k(542_100) == "£542k" and style.fmt_points(-2) == "-2 pts"
+
+
+def test_one_computation_checks_each_table_once(monkeypatch):
+    """Inside ``pinned`` (a pack's facts) each table's files are looked at once however often it is read;
+    outside it, at every read (a raw file changed under a running kernel is caught at the next one)."""
+    dataset.tables_version("areas", "schools")  # built and checked (a changed data layer rebuilds them once)
+    looked: list[str] = []
+    real = dataset._stat_stamp
+    monkeypatch.setattr(dataset, "_stat_stamp", lambda name: looked.append(name) or real(name))
+    with dataset.pinned():
+        for _ in range(5):
+            dataset.load("areas")
+            dataset.tables_version("areas", "schools")
+    assert looked.count("areas") == 1 and looked.count("schools") == 1
+    looked.clear()
+    for _ in range(3):
+        dataset.load("areas")
+    assert looked.count("areas") == 3

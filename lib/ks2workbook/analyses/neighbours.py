@@ -171,10 +171,11 @@ def series(indicators: pd.DataFrame | None, code: int, indicator: str) -> pd.Dat
 _EMPTY_SERIES = pd.DataFrame({"year": pd.Series([], dtype="int64"), "value": pd.Series([], dtype="float64")})
 
 
-@cached_on("la_indicators", maxsize=2, copies=False)
+@cached_on("la_indicators", maxsize=2, copies=False, persist=True)
 def _series_index() -> dict:
     """Every (indicator, area) series of the shipped table as slices of one sorted copy: a report reads a few
-    hundred series, and filtering the whole table for each cost seconds."""
+    hundred series, and filtering the whole table for each cost seconds. Kept with the national results (building
+    it takes most of a second; reading it, a twentieth)."""
     table = tables.load("la_indicators")
     ind = table["indicator"].astype(str).to_numpy()
     code = table["la_code"].to_numpy(dtype="int64")

@@ -537,8 +537,10 @@ def _facts(key: tuple, data_version: tuple) -> PackFacts:
 
 
 def facts(definition: PackDefinition) -> PackFacts:
-    """The pack's facts, computed once per definition (and data version) and shared by its notebooks."""
-    return _facts(definition.key, tables.tables_version(*tables.TABLES))
+    """The pack's facts, computed once per definition (and data version) and shared by its notebooks; one
+    version of the data throughout (each table's freshness checked once, not at each of its hundreds of reads)."""
+    with tables.pinned():
+        return _facts(definition.key, tables.tables_version(*tables.TABLES))
 
 
 def scenario_path(name: str) -> Path:

@@ -86,8 +86,31 @@ def store_key(function: Callable, table_names: tuple[str, ...], args: tuple, kwa
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
+def generation() -> str:
+    """The store's folder for the code and tables as they are now: results of other code or data sit in other
+    folders, which :func:`prune_store` removes (else every upgrade or new year would leave its results behind)."""
+    return hashlib.sha256((code_version() + tables.content_version(*tables.TABLES)).encode()).hexdigest()[:16]
+
+
 def store_path(function: Callable, key: str) -> Path:
-    return processed_dir() / STORE / f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}" / f"{key}.pkl"
+    name = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
+    return processed_dir() / STORE / generation() / name / f"{key}.pkl"
+
+
+def prune_store() -> int:
+    """Remove the stored results of other code or data versions; returns how many folders went."""
+    import shutil
+
+    root = processed_dir() / STORE
+    if not root.is_dir():
+        return 0
+    keep = generation()
+    gone = 0
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.name != keep:
+            shutil.rmtree(folder, ignore_errors=True)
+            gone += 1
+    return gone
 
 
 def _from_store(path: Path) -> tuple[bool, Any]:

@@ -17,7 +17,8 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -522,9 +523,35 @@ def _verify_inputs(name: str) -> None:
         _verify_inputs(dep)
 
 
+_PINNED: dict[str, tuple] | None = None
+
+
+@contextmanager
+def pinned() -> Iterator[None]:
+    """Within this block each table's freshness is checked once, not at every read: one computation (a pack's
+    facts reads the tables some hundreds of times) sees one version of the data, and saves the checks' time."""
+    global _PINNED
+    outer = _PINNED
+    if outer is None:
+        _PINNED = {}
+    try:
+        yield
+    finally:
+        _PINNED = outer
+
+
 def _stamp(name: str) -> tuple:
     """What a table's freshness depends on, cheaply: the catalogue's, its raw files' and the cached files' sizes
     and modification times (a raw file changed under a running kernel is caught at the next load)."""
+    if _PINNED is not None and name in _PINNED:
+        return _PINNED[name]
+    stamp = _stat_stamp(name)
+    if _PINNED is not None:
+        _PINNED[name] = stamp
+    return stamp
+
+
+def _stat_stamp(name: str) -> tuple:
     out = []
     cat = str(catalogue.catalogue_path())
     try:
@@ -614,7 +641,10 @@ def load(name: str) -> pd.DataFrame:
             for dep in TABLES[name][2]:
                 load(dep)
             build(name)
-        _CHECKED[key] = _stamp(name)
+            stamp = _stat_stamp(name)  # the files as the build left them
+            if _PINNED is not None:
+                _PINNED[name] = stamp
+        _CHECKED[key] = stamp
     path = processed_dir() / f"{name}.parquet"
     return _load_cached(name, str(processed_dir()), path.stat().st_mtime_ns).copy(deep=False)
 
