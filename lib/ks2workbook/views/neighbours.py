@@ -198,7 +198,7 @@ def plot_comparisons(comparisons: dict[str, pd.DataFrame], name: str):
     codes = list(comparisons)
     ncols = 3
     nrows = -(-len(codes) // ncols)
-    fig, axes = style.new_grid(nrows, ncols, figsize=(12, 3.2 * nrows), room_below=0.05)
+    fig, axes = style.new_grid(nrows, ncols, figsize=(12, 3.2 * nrows))
     colours = {
         "LA": style.ROLE_COLOURS["la"],
         "Region": style.ROLE_COLOURS["region"],
@@ -255,7 +255,7 @@ def plot_significance(cis: dict[str, pd.DataFrame], name: str):
     """Progress scores with their 95% intervals where one can be rebuilt; filled triangles mark years clearly
     above or below England (0)."""
     codes = list(cis)
-    fig, axes = style.new_grid(1, len(codes), figsize=(4.4 * len(codes), 4), room_below=0.1, sharey=True)
+    fig, axes = style.new_grid(1, len(codes), figsize=(4.4 * len(codes), 4), sharey=True)
     markers = {
         "significantly above England": ("^", style.ROLE_COLOURS["good"], "full", "clearly above England"),
         "significantly below England": ("v", style.ROLE_COLOURS["bad"], "full", "clearly below England"),

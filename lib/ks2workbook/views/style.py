@@ -72,7 +72,7 @@ def alt_text(fig) -> str:
     titles = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) is not None else []
     axes = [ax for ax in fig.axes if ax.get_visible()]
     titles += [ax.get_title(loc="left") or ax.get_title() for ax in axes]
-    titles = [t for t in dict.fromkeys(titles) if t]
+    titles = [" ".join(t.split()) for t in dict.fromkeys(titles) if t]  # a wrapped title read as one line
     text = "Chart: " + "; ".join(titles) if titles else "Chart"
     if axes:
         x, y = axes[0].get_xlabel(), axes[0].get_ylabel()
@@ -105,32 +105,41 @@ def _register_alt_text() -> None:
 
 
 def new_axes(title: str, xlabel: str, ylabel: str, figsize: tuple[float, float] | None = None):
-    """A titled, labelled figure: every chart in the workbook starts here so none goes out unlabelled."""
+    """A titled, labelled figure: every chart in the workbook starts here so none goes out unlabelled. A long
+    title is wrapped to the figure's width (a chart is saved at its own size, so a longer one would be cut)."""
     fig, ax = new_grid(1, 1, figsize=figsize)
     ax = ax[0, 0]
-    ax.set_title(title, loc="left")
+    ax.set_title(wrap(title, int(fig.get_figwidth() * TITLE_CHARS_PER_INCH)), loc="left")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     return fig, ax
 
 
-def new_grid(nrows: int, ncols: int, *, figsize: tuple[float, float] | None = None, room_below: float = 0.0, **kwargs):
-    """A figure of ``nrows`` by ``ncols`` axes (a 2-D array), laid out once when it is shown (:func:`lay_out`).
-    ``room_below`` keeps that share of the height free for a legend under the panels (:func:`legend_below`)."""
+#: Characters of a bold 13-point title that fit in an inch of figure, with the left margin allowed for.
+TITLE_CHARS_PER_INCH = 7
+
+
+def new_grid(nrows: int, ncols: int, *, figsize: tuple[float, float] | None = None, **kwargs):
+    """A figure of ``nrows`` by ``ncols`` axes (a 2-D array), laid out once when it is shown (:func:`lay_out`)."""
     fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kwargs)
-    fig._ks2_room_below = room_below
     return fig, axes
 
 
 def lay_out(fig) -> None:
     """Lay a finished chart out, once: matplotlib's tight layout keeps titles, labels and ticks from running into
-    each other, and the image is then saved as laid out. A layout engine or a "tight box" on saving would each
-    draw the chart a second time (a fifth of a report's time went on those second drawings)."""
-    fig.tight_layout(rect=(0, getattr(fig, "_ks2_room_below", 0.0), 1, 1))
+    each other, above a legend under the panels (:func:`legend_below`, measured), and the image is then saved as
+    laid out. A layout engine or a "tight box" on saving would each draw the chart a second time (a fifth of a
+    report's time went on those second drawings)."""
+    below = 0.0
+    if fig.legends:
+        renderer = fig.canvas.get_renderer()
+        height = max(legend.get_window_extent(renderer).height for legend in fig.legends)
+        below = min(0.4, (height + 6) / (fig.get_figheight() * fig.dpi))
+    fig.tight_layout(rect=(0, below, 1, 1))
 
 
 def legend_below(fig, handles: Sequence, labels: Sequence[str], ncol: int) -> None:
-    """One legend for all panels, centred in the room :func:`new_grid` kept free under them."""
+    """One legend for all panels, centred under them (:func:`lay_out` keeps the room it needs)."""
     fig.legend(handles, labels, loc="lower center", ncol=ncol, bbox_to_anchor=(0.5, 0.0))
 
 
