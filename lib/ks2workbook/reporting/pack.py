@@ -17,7 +17,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -33,11 +33,14 @@ from .runner import (
     REPORT_NOTEBOOKS,
     KernelSession,
     Rendered,
+    finished,
+    kernels_for_one_council,
     notebook_path,
     render,
     report_meta,
     run_date,
     shared_session,
+    shared_sessions,
 )
 
 LOCK_NAME = ".ks2workbook.lock"
@@ -154,28 +157,41 @@ def replace_dir(new: Path, dest: Path) -> None:
 
 
 def run_la(
-    session: KernelSession, la_code: int | str, notebooks: Sequence[str], run_dir: Path, extra: dict
+    sessions: Sequence[KernelSession], la_code: int | str, notebooks: Sequence[str], run_dir: Path, extra: dict
 ) -> LaOutcome:
-    """Render every notebook for one LA into a scratch folder; publish it only if all succeeded."""
+    """Render every notebook for one LA into a scratch folder; publish it only if all succeeded. With more than one
+    kernel the notebooks are dealt out in turn (each kernel runs its share in reading order, the first writes the
+    Excel tables after its own), and one thread writes each notebook's HTML while the kernels run on."""
     area = areas.require_la(la_code)
     dest = run_dir / str(area.code)
     scratch = run_dir / f".tmp-{area.code}-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     params = parameters_for(area.code, extra)
-    # One thread writes each notebook and its HTML while the kernel runs the next one (and the Excel tables).
+    lanes = [list(notebooks[i :: len(sessions)]) for i in range(len(sessions))]
+    lanes = [lane for lane in lanes if lane]
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ks2workbook-html") as writer:
-        pending = []
-        for name in notebooks:
-            title, meta = report_meta(area, REPORT_NOTEBOOKS.get(name, name))
-            pending.append(render(session, name, params, scratch, title, meta, writer))
-        excel = None
-        if not any(p.done() and not p.result().ok for p in pending):
-            try:
-                session.write_workbook(params, scratch / f"ks2_tables_{area.code}.xlsx")
-            except WorkbookError as exc:
-                excel = Rendered(notebook="Excel tables", la_code=area.code, error=str(exc))
-        results = [p.result() for p in pending] + ([excel] if excel else [])
+
+        def lane(session: KernelSession, names: list[str], excel: bool) -> list[Future[Rendered]]:
+            done = []
+            for name in names:
+                title, meta = report_meta(area, REPORT_NOTEBOOKS.get(name, name))
+                done.append(render(session, name, params, scratch, title, meta, writer))
+            if excel and not any(f.done() and not f.result().ok for f in done):
+                try:
+                    session.write_workbook(params, scratch / f"ks2_tables_{area.code}.xlsx")
+                except WorkbookError as exc:
+                    done.append(finished(Rendered(notebook="Excel tables", la_code=area.code, error=str(exc))))
+            return done
+
+        if len(lanes) == 1:
+            dealt = [lane(sessions[0], lanes[0], True)]
+        else:
+            with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="ks2workbook-kernel") as pool:
+                dealt = list(pool.map(lane, sessions, lanes, [i == 0 for i in range(len(lanes))]))
+        by_name = {f.result().notebook: f.result() for futures in dealt for f in futures}
+        results = [by_name[n] for n in notebooks] + ([by_name["Excel tables"]] if "Excel tables" in by_name else [])
     seconds: dict[str, float] = {}
     for result in results:
         for key, value in result.seconds.items():
@@ -244,15 +260,20 @@ def parent_alive() -> bool:
     return _PARENT is None or os.getppid() == _PARENT
 
 
-def _worker_task(la_code: int, notebooks: Sequence[str], run_dir: str, extra: dict) -> tuple[LaOutcome, dict]:
-    session = shared_session()
-    before = dict(session.seconds)
+def _worker_task(
+    la_code: int, notebooks: Sequence[str], run_dir: str, extra: dict, kernels: int = 1
+) -> tuple[LaOutcome, dict]:
+    sessions = shared_sessions(kernels)
+    before = [dict(s.seconds) for s in sessions]
     try:
-        outcome = run_la(session, la_code, notebooks, Path(run_dir), extra)
+        outcome = run_la(sessions, la_code, notebooks, Path(run_dir), extra)
     except WorkbookError as exc:
         failed = Rendered(notebook="*", la_code=int(la_code), error=str(exc))
         outcome = LaOutcome(int(la_code), [failed], False, Path(run_dir) / str(la_code))
-    spent = {k: session.seconds[k] - before.get(k, 0.0) for k in session.seconds}
+    spent: dict[str, float] = {}
+    for session, was in zip(sessions, before, strict=True):
+        for k, v in session.seconds.items():
+            spent[k] = spent.get(k, 0.0) + v - was.get(k, 0.0)
     return outcome, spent
 
 
@@ -376,14 +397,18 @@ def run_pack(
     progress: bool = True,
     date: str | None = None,
 ) -> PackRun:
-    """Render the pack for each LA. ``jobs`` > 1 runs LAs in parallel worker processes (one kernel each)."""
+    """Render the pack for each LA. ``jobs`` > 1 runs LAs in parallel worker processes (one kernel each); one LA
+    alone runs in this process on ``jobs`` kernels (its notebooks dealt out between them)."""
     from tqdm import tqdm
 
     root = out_root or outputs_dir()
     if jobs < 1:
         raise WorkbookError(f"jobs must be 1 or more (got {jobs})")
-    if jobs <= 1:  # this process's kernel warms up while the inputs are checked; it is sent none of them
-        shared_session().launch()
+    here = jobs <= 1 or len(la_codes) == 1  # in this process, not in workers
+    kernels = kernels_for_one_council(jobs, len(set(notebooks or REPORT_NOTEBOOKS))) if len(la_codes) == 1 else 1
+    if here:  # this process's kernels warm up while the inputs are checked; they are sent none of them
+        for session in shared_sessions(kernels):
+            session.launch()
     try:
         notebooks = list(dict.fromkeys(notebooks or REPORT_NOTEBOOKS))
         check_notebooks(notebooks)
@@ -392,8 +417,9 @@ def run_pack(
         extra = dict(extra or {})
         define_all(codes, extra)  # every parameter and council file checked before any notebook runs
     except BaseException:
-        if jobs <= 1:  # a refused run leaves no kernel behind
-            shared_session().close()
+        if here:  # a refused run leaves no kernel behind
+            for session in shared_sessions(kernels):
+                session.close()
         raise
     started = time.perf_counter()
     run_dir = root / (date or run_date())
@@ -403,15 +429,18 @@ def run_pack(
         outcomes: list[LaOutcome] = []
         seconds: dict[str, float] = {}
         bar = tqdm(total=len(codes), desc="report pack", unit="LA", disable=not progress)
-        if jobs <= 1:
-            tasks = (_worker_task(c, notebooks, str(run_dir), extra) for c in codes)
+        if here:
+            tasks = (_worker_task(c, notebooks, str(run_dir), extra, kernels) for c in codes)
             for outcome, spent in tasks:
                 outcomes.append(outcome)
                 _add(seconds, spent, outcome.seconds)
                 bar.update()
         else:
             pool = ProcessPoolExecutor(
-                max_workers=jobs, mp_context=get_context("spawn"), initializer=_worker_init, initargs=(os.getpid(),)
+                max_workers=min(jobs, len(codes)),
+                mp_context=get_context("spawn"),
+                initializer=_worker_init,
+                initargs=(os.getpid(),),
             )
             with pool:
                 futures = [pool.submit(_worker_task, c, notebooks, str(run_dir), extra) for c in codes]

@@ -286,18 +286,31 @@ class KernelSession:
         self._run_code(code)
 
 
-_SESSION: KernelSession | None = None
+_SESSIONS: list[KernelSession] = []
+
+
+def shared_sessions(count: int = 1) -> list[KernelSession]:
+    """This process's first ``count`` kernel sessions (one per worker; two or more for one council's pack on a
+    machine with the cores), each shut down when the process exits."""
+    import atexit
+
+    while len(_SESSIONS) < count:
+        session = KernelSession()
+        atexit.register(session.close)
+        _SESSIONS.append(session)
+    return _SESSIONS[:count]
 
 
 def shared_session() -> KernelSession:
-    """This process's kernel session (one per worker), shut down when the process exits."""
-    global _SESSION
-    if _SESSION is None:
-        import atexit
+    """This process's first kernel session."""
+    return shared_sessions(1)[0]
 
-        _SESSION = KernelSession()
-        atexit.register(_SESSION.close)
-    return _SESSION
+
+def kernels_for_one_council(jobs: int, notebooks: int) -> int:
+    """Kernels for one council's pack: one per job (core), no more than there are notebooks. Each kernel runs every
+    other notebook in reading order and computes the pack's facts itself (the same code on the same data gives the
+    same figures); the first also writes the Excel tables."""
+    return max(1, min(jobs, notebooks))
 
 
 #: The environment a kernel's answers depend on (which data and council folders it reads).
@@ -383,9 +396,9 @@ def render(
         result.seconds["analysis"] = time.perf_counter() - start
     except Exception as exc:  # noqa: BLE001 - reported in the result, never a traceback on the terminal
         _failed(result, exc)
-        return _done(result)
+        return finished(result)
     if writer is None:
-        return _done(_publish(result, executed, dest_dir, title, meta))
+        return finished(_publish(result, executed, dest_dir, title, meta))
     return writer.submit(_publish, result, executed, dest_dir, title, meta)
 
 
@@ -416,7 +429,7 @@ def _failed(result: Rendered, exc: Exception) -> None:
     result.detail = "".join(traceback.format_exception(exc))
 
 
-def _done(result: Rendered) -> Future[Rendered]:
+def finished(result: Rendered) -> Future[Rendered]:
     future: Future[Rendered] = Future()
     future.set_result(result)
     return future
