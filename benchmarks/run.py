@@ -3,12 +3,13 @@
 What is measured, each in fresh processes as a user would run it (imports and kernel starts counted):
 
 1. ``make data``: the tidy tables from raw and the national results every pack reads (``build-data --force``).
-2. One council's whole pack, cold: ``ks2workbook report --la 831`` in a new process, the national results present
-   (they are part of ``make data``), nothing else kept from an earlier run (a fresh output folder each time).
+2. One council's whole pack, cold: ``ks2workbook report --la 831`` in a new process (a kernel per core, the default)
+   and with ``--jobs 1`` (one kernel), the national results present (they are part of ``make data``), nothing else
+   kept from an earlier run (a fresh output folder each time).
 3. Where one pack's time goes, per notebook: the pack's facts (national results read, the council's own work),
    each notebook's charts and tables, and the HTML.
 4. The same councils with one worker and with two: the speed-up.
-5. With ``--all``: every current council with two workers.
+5. With ``--all``: every current council with two workers; with ``--test``: ``make test`` from a fresh clone.
 
 Each figure is the median of ``--runs`` runs (min and max beside it); the machine is recorded.
 """
@@ -57,9 +58,9 @@ print(json.dumps(out))
 """
 
 
-def timed(cmd: list[str], env: dict | None = None) -> float:
+def timed(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -67,9 +68,10 @@ def stats(values: list[float]) -> str:
     return f"{statistics.median(values):.1f} s (min {min(values):.1f}, max {max(values):.1f}, {len(values)} runs)"
 
 
-def pack_seconds(codes: list[int], jobs: int, env: dict) -> float:
+def pack_seconds(codes: list[int], jobs: int | None, env: dict) -> float:
+    """``jobs`` None: the command's default (one council: a kernel per core)."""
     with tempfile.TemporaryDirectory(dir=ROOT / "outputs") as out:
-        args = [str(BIN), "report", "--no-progress", "--jobs", str(jobs), "--out", out]
+        args = [str(BIN), "report", "--no-progress", "--out", out] + (["--jobs", str(jobs)] if jobs else [])
         for code in codes:
             args += ["--la", str(code)]
         return timed(args, env)
@@ -79,6 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--all", action="store_true", help="also every current council with two workers")
+    parser.add_argument("--test", action="store_true", help="also `make test` from a fresh clone of this commit")
     args = parser.parse_args()
     (ROOT / "outputs").mkdir(exist_ok=True)
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -93,8 +96,10 @@ def main() -> None:
     ]
     build = [timed([str(BIN), "build-data", "--force"], env) for _ in range(args.runs)]
     lines.append(f"| `make data`: tidy tables and national results, from raw | {stats(build)} |")
-    one = [pack_seconds([831], 1, env) for _ in range(args.runs)]
-    lines.append(f"| one council's pack, cold (`report --la 831`) | {stats(one)} |")
+    one = [pack_seconds([831], None, env) for _ in range(args.runs)]
+    lines.append(f"| one council's pack, cold (`report --la 831`: a kernel per core) | {stats(one)} |")
+    single = [pack_seconds([831], 1, env) for _ in range(args.runs)]
+    lines.append(f"| the same on one kernel (`report --la 831 --jobs 1`) | {stats(single)} |")
     serial = [pack_seconds(SPEEDUP_LAS, 1, env) for _ in range(max(1, args.runs - 1))]
     parallel = [pack_seconds(SPEEDUP_LAS, 2, env) for _ in range(max(1, args.runs - 1))]
     speedup = statistics.median(serial) / statistics.median(parallel)
@@ -103,6 +108,8 @@ def main() -> None:
     if args.all:
         every = [_all(env)]
         lines.append(f"| every current council, 2 workers | {stats(every)} |")
+    if args.test:
+        lines.append(f"| `make test` from a fresh clone (setup, data, lint, tests on 2 workers) | {stats([_test()])} |")
     done = subprocess.run(
         [sys.executable, "-c", BREAKDOWN], check=True, cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -127,6 +134,14 @@ def main() -> None:
 def _all(env: dict) -> float:
     with tempfile.TemporaryDirectory(dir=ROOT / "outputs") as out:
         return timed([str(BIN), "report", "--all", "--no-progress", "--jobs", "2", "--out", out], env)
+
+
+def _test() -> float:
+    """``make test`` as CI runs it: a fresh clone of the current commit, its own environment built from scratch."""
+    with tempfile.TemporaryDirectory() as clone:
+        subprocess.run(["git", "clone", "-q", str(ROOT), clone], check=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("KS2WB_", "VIRTUAL_ENV"))}
+        return timed(["make", "test"], env, cwd=Path(clone))
 
 
 if __name__ == "__main__":

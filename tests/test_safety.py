@@ -368,7 +368,7 @@ def test_a_notebook_with_a_bad_parameter_stops_with_one_line(tmp_path):
 def test_the_same_council_twice_is_one_pack(tmp_path, monkeypatch):
     ran = []
 
-    def task(code, notebooks, run_dir, extra):
+    def task(code, notebooks, run_dir, extra, kernels=1):
         ran.append(code)
         return report_pack.LaOutcome(code, [], True, Path(run_dir) / str(code)), {}
 
