@@ -485,8 +485,6 @@ def interactive_panel(result: CapacityResult):
     """ipywidgets sliders for the day rate, employed FTE, core and extra days; the cost, days and per-year chart
     redraw on every change (each figure displayed and closed explicitly, so the chart is never blank)."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.display import HTML, display
 
     s = result.scenario
     look = {"description_width": "16em"}
@@ -547,12 +545,12 @@ def interactive_panel(result: CapacityResult):
             try:
                 r = evaluate(apply_sliders(s, values), baseline=result.baseline)
             except ConfigError as exc:
-                display(HTML(str(page.say(str(exc)))))
+                page.show(page.say(str(exc)))
                 return
-            display(HTML(str(page.table(table_cost(r), "Cost", empty="No lines.", numeric=["Days", "Cost"]))))
-            fig = plot_years(r, "By financial year", budget_given=bool(s.funding.lines or s.funding.existing_budget))
-            display(fig)
-            plt.close(fig)
+            page.show(
+                page.table(table_cost(r), "Cost", empty="No lines.", numeric=["Days", "Cost"]),
+                plot_years(r, "By financial year", budget_given=bool(s.funding.lines or s.funding.existing_budget)),
+            )
 
     for c in controls.values():
         c.observe(lambda _change: update(**{k: v.value for k, v in controls.items()}), names="value")

@@ -229,14 +229,11 @@ def show(*items: object) -> None:
             display(HTML(str(item)))
         elif isinstance(item, str):
             display(HTML(str(say(item))))
-        elif isinstance(item, tuple) and len(item) == 2 and hasattr(item[0], "savefig"):
-            style.lay_out(item[0])
-            display(item[0])
-            _close(item[0])
-        elif hasattr(item, "savefig"):
-            style.lay_out(item)
-            display(item)
-            _close(item)
+        elif hasattr(item, "savefig") or (isinstance(item, tuple) and len(item) == 2 and hasattr(item[0], "savefig")):
+            fig = item[0] if isinstance(item, tuple) else item
+            style.lay_out(fig)
+            display(fig)
+            _close(fig)
         else:
             display(item)
 
