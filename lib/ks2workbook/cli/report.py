@@ -46,13 +46,11 @@ def report(
     anything runs. Exit code 1 if any council's pack could not be made (its previous pack is kept)."""
     import os
 
-    from ..reporting.runner import REPORT_NOTEBOOKS, kernels_for_one_council, shared_sessions
+    from ..reporting.runner import REPORT_NOTEBOOKS, kernels_here
 
-    early = not all_las and len(la or []) <= 1 and jobs >= 0
-    kernels = kernels_for_one_council(jobs or os.cpu_count() or 1, len(set(notebook or REPORT_NOTEBOOKS)))
-    if early:  # one council, in this process: its kernels warm up while the inputs are checked (sent none of them)
-        for session in shared_sessions(kernels):
-            session.launch()
+    workers = jobs or os.cpu_count() or 1  # councils in parallel, or one council's notebooks
+    # Launched before the pack's heavy imports, so they warm up for longest (run_pack asks for the same kernels).
+    early = [] if all_las else kernels_here(len(la or ["831"]), workers, len(set(notebook or REPORT_NOTEBOOKS)))
     try:
         from ..core.paths import output_root
         from ..reporting.pack import current_la_codes, run_pack
@@ -75,13 +73,11 @@ def report(
             "support_rules_file": support_rules_file,
             "scenario_files": list(scenario or []),
         }
-        workers = jobs or os.cpu_count() or 1  # councils in parallel, or one council's notebooks
         root = output_root(out)
         run = run_pack(codes, notebooks=notebook, out_root=root, extra=params, jobs=workers, progress=progress)
     except BaseException:
-        if early:  # a refused run leaves no kernel behind
-            for session in shared_sessions(kernels):
-                session.close()
+        for session in early:  # a refused run leaves no kernel behind
+            session.close()
         raise
     for outcome in run.outcomes:
         if outcome.published:

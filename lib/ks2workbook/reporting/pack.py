@@ -34,7 +34,7 @@ from .runner import (
     KernelSession,
     Rendered,
     finished,
-    kernels_for_one_council,
+    kernels_here,
     notebook_path,
     render,
     report_meta,
@@ -404,11 +404,9 @@ def run_pack(
     root = out_root or outputs_dir()
     if jobs < 1:
         raise WorkbookError(f"jobs must be 1 or more (got {jobs})")
-    here = jobs <= 1 or len(la_codes) == 1  # in this process, not in workers
-    kernels = kernels_for_one_council(jobs, len(set(notebooks or REPORT_NOTEBOOKS))) if len(la_codes) == 1 else 1
-    if here:  # this process's kernels warm up while the inputs are checked; they are sent none of them
-        for session in shared_sessions(kernels):
-            session.launch()
+    # This process's kernels (none when workers run the councils) warm up while the inputs are checked; they are
+    # sent none of them.
+    sessions = kernels_here(len(la_codes), jobs, len(set(notebooks or REPORT_NOTEBOOKS)))
     try:
         notebooks = list(dict.fromkeys(notebooks or REPORT_NOTEBOOKS))
         check_notebooks(notebooks)
@@ -417,9 +415,8 @@ def run_pack(
         extra = dict(extra or {})
         define_all(codes, extra)  # every parameter and council file checked before any notebook runs
     except BaseException:
-        if here:  # a refused run leaves no kernel behind
-            for session in shared_sessions(kernels):
-                session.close()
+        for session in sessions:  # a refused run leaves no kernel behind
+            session.close()
         raise
     started = time.perf_counter()
     run_dir = root / (date or run_date())
@@ -429,8 +426,8 @@ def run_pack(
         outcomes: list[LaOutcome] = []
         seconds: dict[str, float] = {}
         bar = tqdm(total=len(codes), desc="report pack", unit="LA", disable=not progress)
-        if here:
-            tasks = (_worker_task(c, notebooks, str(run_dir), extra, kernels) for c in codes)
+        if sessions:
+            tasks = (_worker_task(c, notebooks, str(run_dir), extra, len(sessions)) for c in codes)
             for outcome, spent in tasks:
                 outcomes.append(outcome)
                 _add(seconds, spent, outcome.seconds)

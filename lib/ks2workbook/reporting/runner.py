@@ -306,11 +306,18 @@ def shared_session() -> KernelSession:
     return shared_sessions(1)[0]
 
 
-def kernels_for_one_council(jobs: int, notebooks: int) -> int:
-    """Kernels for one council's pack: one per job (core), no more than there are notebooks. Each kernel runs every
-    other notebook in reading order and computes the pack's facts itself (the same code on the same data gives the
-    same figures); the first also writes the Excel tables."""
-    return max(1, min(jobs, notebooks))
+def kernels_here(councils: int, jobs: int, notebooks: int) -> list[KernelSession]:
+    """The kernels this process runs packs on, launched now (again a no-op) so they warm up while the inputs are
+    checked: one for councils run one after another (``jobs`` 1), none when worker processes run them, and for one
+    council alone one per job (core), no more than there are notebooks. Each of those kernels runs every other
+    notebook in reading order and computes the pack's facts itself (the same code on the same data gives the same
+    figures); the first also writes the Excel tables."""
+    if jobs < 1 or (jobs > 1 and councils != 1):
+        return []
+    sessions = shared_sessions(max(1, min(jobs, notebooks)) if councils == 1 else 1)
+    for session in sessions:
+        session.launch()
+    return sessions
 
 
 #: The environment a kernel's answers depend on (which data and council folders it reads).
