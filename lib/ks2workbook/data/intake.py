@@ -24,7 +24,7 @@ from ..core.paths import raw_dir
 from . import catalogue, formats, tables
 from .catalogue import Entry
 from .readers import census, ees, header_of, ks2_school, neighbours_file, ofsted, read_text_table, school_lists
-from .values import SUPPRESSION_CODES
+from .values import SUPPRESSION_CODES, parse_floats
 
 MAX_FILE_BYTES = 2_000_000_000
 LOCAL = "local"
@@ -125,7 +125,7 @@ def unknown_markers(frame: pd.DataFrame) -> list[str]:
             continue
         codes = text.str.upper().isin(SUPPRESSION_CODES)
         others = text[~codes]
-        numeric = pd.to_numeric(others.str.replace("%", "", regex=False), errors="coerce").notna()
+        numeric = parse_floats(others.str.replace("%", "", regex=False)).notna()
         if len(others) and numeric.mean() >= 0.9 and not numeric.all():
             found.append(f"{column}: {others[~numeric].iloc[0]!r}")
     return found

@@ -119,6 +119,16 @@ def build_la_indicators(areas: pd.DataFrame | None = None) -> pd.DataFrame:
     return validate("la_indicators", conform("la_indicators", frame))
 
 
+def _ks2_school_file(entry: Entry) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A KS2 school file read once, not once per table: its LA and England rows go into ``la_indicators``, its
+    schools into ``school_results``. Keyed on the catalogue entry, checksum included; copies out."""
+    schools, area_rows = _ks2_school_read(entry)
+    return schools.copy(deep=False), area_rows.copy(deep=False)
+
+
+_ks2_school_read = lru_cache(maxsize=16)(ks2_school.read)
+
+
 def _la_rows_from_other_files(cat: catalogue.Catalogue, areas: pd.DataFrame) -> pd.DataFrame:
     """LAIT-style rows from EES LA files and from KS2 school files' LA and England rows, best file first."""
     region_codes = {
@@ -128,7 +138,7 @@ def _la_rows_from_other_files(cat: catalogue.Catalogue, areas: pd.DataFrame) -> 
     for entry in sorted(cat.of_kind("ees_ks2_la"), key=lambda e: e.precedence, reverse=True):
         parts.append(ees.read(entry, region_codes))
     for entry in sorted(cat.of_kind("ks2_school_file"), key=lambda e: e.precedence, reverse=True):
-        _, area_rows = ks2_school.read(entry)
+        _, area_rows = _ks2_school_file(entry)
         for column, indicator in ks2_school.LAIT_INDICATORS.items():
             if column in area_rows:
                 parts.append(
@@ -285,12 +295,14 @@ def _predecessors(schools: pd.DataFrame, open_now: set[int]) -> pd.DataFrame:
                 links[other] = (int(urn), "school list")
     keyed = schools.assign(_key=schools["name"].map(normalise_name), _closed=closed)
     keyed = keyed[keyed["_key"].ne("") & keyed["la_code_now"].notna()]
-    for _, group in keyed.groupby(["la_code_now", "_key"]):
-        if len(group) != 2 or group["_closed"].sum() != 1:
-            continue
-        new = int(group.loc[~group["_closed"], "urn"].iloc[0])
-        old = int(group.loc[group["_closed"], "urn"].iloc[0])
-        links.setdefault(new, (old, "same name"))
+    # Name pairs: exactly two schools of one name in one LA, one closed and one open (one pass over the groups,
+    # not a loop: tens of thousands of names).
+    by_name = keyed.groupby(["la_code_now", "_key"], sort=False)
+    pair = (by_name["urn"].transform("size") == 2) & (by_name["_closed"].transform("sum") == 1)
+    pairs = keyed.loc[pair, ["la_code_now", "_key", "urn", "_closed"]]
+    named = pairs[~pairs["_closed"]].merge(pairs[pairs["_closed"]], on=["la_code_now", "_key"], suffixes=("", "_old"))
+    for new, old in zip(named["urn"], named["urn_old"], strict=True):
+        links.setdefault(int(new), (int(old), "same name"))
     out = pd.DataFrame.from_dict(links, orient="index", columns=["predecessor_urn", "predecessor_from"])
     out.index.name = "urn"
     return out
@@ -303,7 +315,14 @@ def _predecessors(schools: pd.DataFrame, open_now: set[int]) -> pd.DataFrame:
 
 def normalise_name(name: object) -> str:
     """A school name reduced for matching: case, punctuation, '&', 'C of E' and 'St.' spellings unified."""
-    text = str(name).lower().replace("&", " and ").replace("'", "")
+    return _normalised(str(name))
+
+
+@lru_cache(maxsize=1 << 18)
+def _normalised(name: str) -> str:
+    """Remembered: a build reduces each of some 40,000 names several times (school lists, Ofsted, every year's
+    results file)."""
+    text = name.lower().replace("&", " and ").replace("'", "")
     text = re.sub(r"\bc\.?\s*of\s*e\.?\b|\bcofe\b|\bce\b", " church of england ", text)
     text = re.sub(r"\bst\.?\s", "st ", text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
@@ -379,7 +398,7 @@ def _attach_la(frame: pd.DataFrame, census: pd.DataFrame, schools: pd.DataFrame)
 
 #: Kinds of KS2 school-results file, and how each is read into our columns.
 _RESULT_READERS: dict[str, Callable[[Entry], pd.DataFrame]] = {
-    "ks2_school_file": lambda e: ks2_school.read(e)[0],
+    "ks2_school_file": lambda e: _ks2_school_file(e)[0],
     "ks2_extract_waiky8": ks2_extracts.read_waiky8,
     "ks2_json_by_urn": ks2_extracts.read_by_urn,
     "ks2_json_league": ks2_extracts.read_league,

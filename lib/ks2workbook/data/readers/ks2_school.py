@@ -116,6 +116,9 @@ def read(entry: Entry) -> tuple[pd.DataFrame, pd.DataFrame]:
     ``rectype``, the same measures."""
     raw = upper_columns(read_text_table(entry))
     require(raw, entry, SIGNATURE)
+    # Only the columns read below (a file has some 300; cleaning them all was most of the reading time).
+    wanted = {*SIGNATURE, "LEA", "SCHNAME", *COLUMNS}
+    raw = raw[[c for c in raw.columns if c in wanted]]
     raw = raw.apply(lambda s: s.str.strip())  # LA and England rows carry a single space where a school has a URN
     raw = raw.replace("", np.nan)
     rectype = raw["RECTYPE"].fillna("")
