@@ -13,7 +13,7 @@ from ks2workbook.core.errors import RawFileError
 from ks2workbook.data import catalogue, schemas
 from ks2workbook.data import tables as dataset
 from ks2workbook.data.readers import lait
-from ks2workbook.data.values import is_suppressed, to_number
+from ks2workbook.data.values import is_suppressed, parse_floats, to_number
 
 
 def test_to_number_keeps_suppression_missing():
@@ -29,6 +29,22 @@ def test_to_number_keeps_suppression_missing():
 def test_to_number_rejects_unknown_markers():
     with pytest.raises(ValueError, match="unrecognised"):
         to_number(pd.Series(["12", "n/a?"], name="col"))
+    with pytest.raises(ValueError, match="'nan'"):  # a 'nan' written in a file is not a known code either
+        to_number(pd.Series(["12", "nan"], name="col"))
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python", None])
+def test_fast_number_parsing_equals_pandas(storage):
+    """The Arrow cast that reads whole columns gives pandas' own numbers, and a column it refuses falls back to
+    pandas value by value (so the unreadable values can be named)."""
+    texts = ["57", "-2.5", "0", "1e3", "+5", ".5", "100.0", None, "0.1", "99.95"]
+    dtype = "object" if storage is None else f"string[{storage}]"
+    clean = pd.Series(texts, dtype=dtype)
+    expected = pd.to_numeric(clean, errors="coerce").astype("float64")
+    pd.testing.assert_series_equal(parse_floats(clean), expected, check_dtype=False)
+    mixed = pd.Series([*texts, "1,234", "abc"], dtype=dtype)
+    got = parse_floats(mixed)
+    assert got.iloc[:10].equals(expected) and got.iloc[10:].isna().all()
 
 
 @pytest.mark.parametrize(
