@@ -9,8 +9,10 @@ import shutil
 
 import nbformat
 import pytest
+from ks2workbook.analyses import pack as pack_facts
 from ks2workbook.core import paths
 from ks2workbook.core.errors import WorkbookError
+from ks2workbook.data import tables
 from ks2workbook.reporting import pack
 from ks2workbook.reporting import runner as report
 from ks2workbook.rules.pack import PARAMETERS
@@ -128,3 +130,34 @@ def test_current_las_exclude_retired_councils():
     codes = pack.current_la_codes()
     assert 150 <= len(codes) <= 156
     assert 909 not in codes and 928 not in codes and 942 in codes and 831 in codes
+
+
+# ---- the facts: each part when first asked for ---------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_facts():
+    pack_facts._facts.cache_clear()
+    yield
+    pack_facts._facts.cache_clear()
+
+
+def test_a_part_of_the_facts_is_computed_when_first_asked_for_and_once(fresh_facts, monkeypatch):
+    """A kernel that shows only the trends does not compute the risk models' part; a part asked for twice is the
+    same object (every page showing it shows the same figures)."""
+    calls = []
+    real = pack_facts._risk
+    monkeypatch.setattr(pack_facts, "_risk", lambda d: calls.append(d.la_code) or real(d))
+    facts = pack_facts.facts(pack_facts.define(la_code=831))
+    assert facts.trends.ok and facts.trends["first_year"] <= facts.year
+    assert calls == []
+    first = facts.risk
+    assert calls == [831] and facts.risk is first and first.ok
+    assert facts.plan.ok and calls == [831]  # the plan reads the risk part already computed
+
+
+def test_a_part_asked_for_after_the_tables_were_rebuilt_is_refused_in_words(fresh_facts, monkeypatch):
+    facts = pack_facts.facts(pack_facts.define(la_code=831))
+    monkeypatch.setattr(tables, "tables_version", lambda *names: (("rebuilt", 1),))
+    with pytest.raises(WorkbookError, match="rebuilt while this pack was being made; run the pack"):
+        _ = facts.headline

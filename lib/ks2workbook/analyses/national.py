@@ -24,5 +24,5 @@ def precompute() -> float:
     start = time.perf_counter()
     tables.build_all()
     cache.prune_store()  # results of earlier code or data go
-    pack.facts(pack.define(la_code=REFERENCE_LA))
+    pack.facts(pack.define(la_code=REFERENCE_LA)).complete()
     return time.perf_counter() - start

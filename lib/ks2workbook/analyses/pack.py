@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -240,25 +240,89 @@ class Part:
         return self.data.get(key, default)
 
 
-@dataclass
 class PackFacts:
-    definition: PackDefinition
-    area: areas.Area
-    la_years: list[int]
-    headline: Part
-    trends: Part
-    neighbours: Part
-    floor: Part
-    floor_history: Part
-    risk: Part
-    strands: Part
-    accountability: Part
-    data: Part
-    plan: Part = field(default_factory=Part)
+    """The pack's facts for one definition. Each part is computed the first time a page asks for it and then
+    kept: every page that shows a part shows the same figures, and a kernel that runs only some of the pack's
+    notebooks (the second kernel of a one-council run, a single notebook, the JupyterLab user on one page)
+    computes only their parts. All of them read the one version of the data the facts were made for."""
+
+    PARTS = (
+        "headline",
+        "trends",
+        "neighbours",
+        "floor",
+        "floor_history",
+        "risk",
+        "strands",
+        "accountability",
+        "data",
+        "plan",
+    )
+
+    def __init__(self, definition: PackDefinition, data_version: tuple) -> None:
+        self.definition = definition
+        self.area = areas.resolve(definition.la_code)
+        self.la_years = coverage.la_years(definition.la_code)
+        self._data_version = data_version
 
     @property
     def year(self) -> int:
         return self.definition.year
+
+    def complete(self) -> PackFacts:
+        """Every part computed (what ``make data`` does for the default pack, to fill the national store)."""
+        for name in self.PARTS:
+            getattr(self, name)
+        return self
+
+    def _compute(self, compute, *args) -> Part:
+        with tables.pinned():
+            if tables.tables_version(*tables.TABLES) != self._data_version:
+                raise WorkbookError(
+                    "the data tables were rebuilt while this pack was being made; run the pack (or the notebook) "
+                    "again so that every page reads the same data"
+                )
+            return _part(compute, self.definition, *args)
+
+    @cached_property
+    def headline(self) -> Part:
+        return self._compute(_headline)
+
+    @cached_property
+    def trends(self) -> Part:
+        return self._compute(_trends)
+
+    @cached_property
+    def neighbours(self) -> Part:
+        return self._compute(_neighbours)
+
+    @cached_property
+    def floor(self) -> Part:
+        return self._compute(_floor)
+
+    @cached_property
+    def floor_history(self) -> Part:
+        return self._compute(_floor_history)
+
+    @cached_property
+    def risk(self) -> Part:
+        return self._compute(_risk)
+
+    @cached_property
+    def strands(self) -> Part:
+        return self._compute(_strands)
+
+    @cached_property
+    def accountability(self) -> Part:
+        return self._compute(_accountability)
+
+    @cached_property
+    def data(self) -> Part:
+        return self._compute(_data)
+
+    @cached_property
+    def plan(self) -> Part:
+        return self._compute(_plan, self.strands, self.risk, self.accountability)
 
 
 def _part(compute, *args) -> Part:
@@ -517,28 +581,13 @@ def _plan(d: PackDefinition, strand: Part, risk_part: Part, acc: Part) -> dict[s
 
 @lru_cache(maxsize=16)
 def _facts(key: tuple, data_version: tuple) -> PackFacts:
-    d = PackDefinition(**dict(key))
-    strand, risk_part, acc = _part(_strands, d), _part(_risk, d), _part(_accountability, d)
-    return PackFacts(
-        definition=d,
-        area=areas.resolve(d.la_code),
-        la_years=coverage.la_years(d.la_code),
-        headline=_part(_headline, d),
-        trends=_part(_trends, d),
-        neighbours=_part(_neighbours, d),
-        floor=_part(_floor, d),
-        floor_history=_part(_floor_history, d),
-        risk=risk_part,
-        strands=strand,
-        accountability=acc,
-        data=_part(_data, d),
-        plan=_part(_plan, d, strand, risk_part, acc),
-    )
+    return PackFacts(PackDefinition(**dict(key)), data_version)
 
 
 def facts(definition: PackDefinition) -> PackFacts:
-    """The pack's facts, computed once per definition (and data version) and shared by its notebooks; one
-    version of the data throughout (each table's freshness checked once, not at each of its hundreds of reads)."""
+    """The pack's facts, one object per definition (and data version) shared by its notebooks, each part
+    computed when first asked for; one version of the data throughout (each table's freshness checked once per
+    part, not at each of its hundreds of reads)."""
     with tables.pinned():
         return _facts(definition.key, tables.tables_version(*tables.TABLES))
 
