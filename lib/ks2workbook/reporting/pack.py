@@ -15,7 +15,9 @@ import fcntl
 import html
 import os
 import shutil
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -160,38 +162,46 @@ def run_la(
     sessions: Sequence[KernelSession], la_code: int | str, notebooks: Sequence[str], run_dir: Path, extra: dict
 ) -> LaOutcome:
     """Render every notebook for one LA into a scratch folder; publish it only if all succeeded. With more than one
-    kernel the notebooks are dealt out in turn (each kernel runs its share in reading order, the first writes the
-    Excel tables after its own), and one thread writes each notebook's HTML while the kernels run on."""
+    kernel each takes the next notebook in reading order when it is free (the Excel tables last), and one thread
+    writes each notebook's HTML while the kernels run on."""
     area = areas.require_la(la_code)
     dest = run_dir / str(area.code)
     scratch = run_dir / f".tmp-{area.code}-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     params = parameters_for(area.code, extra)
-    lanes = [list(notebooks[i :: len(sessions)]) for i in range(len(sessions))]
-    lanes = [lane for lane in lanes if lane]
+    excel = "Excel tables"
+    # One queue in reading order, the Excel tables last: each kernel takes the next item when it is free, so a
+    # kernel busy with a long notebook does not hold the short ones back.
+    queue = deque([*notebooks, excel])
+    taking = threading.Lock()
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ks2workbook-html") as writer:
+        done: list[Future[Rendered]] = []
 
-        def lane(session: KernelSession, names: list[str], excel: bool) -> list[Future[Rendered]]:
-            done = []
-            for name in names:
-                title, meta = report_meta(area, REPORT_NOTEBOOKS.get(name, name))
-                done.append(render(session, name, params, scratch, title, meta, writer))
-            if excel and not any(f.done() and not f.result().ok for f in done):
-                try:
-                    session.write_workbook(params, scratch / f"ks2_tables_{area.code}.xlsx")
-                except WorkbookError as exc:
-                    done.append(finished(Rendered(notebook="Excel tables", la_code=area.code, error=str(exc))))
-            return done
+        def lane(session: KernelSession) -> None:
+            while True:
+                with taking:
+                    if not queue:
+                        return
+                    name = queue.popleft()
+                if name != excel:
+                    title, meta = report_meta(area, REPORT_NOTEBOOKS.get(name, name))
+                    done.append(render(session, name, params, scratch, title, meta, writer))
+                elif not any(f.done() and not f.result().ok for f in done):
+                    try:
+                        session.write_workbook(params, scratch / f"ks2_tables_{area.code}.xlsx")
+                    except WorkbookError as exc:
+                        done.append(finished(Rendered(notebook=excel, la_code=area.code, error=str(exc))))
 
-        if len(lanes) == 1:
-            dealt = [lane(sessions[0], lanes[0], True)]
+        kernels = list(sessions[: max(1, min(len(sessions), len(notebooks)))])
+        if len(kernels) == 1:
+            lane(kernels[0])
         else:
-            with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="ks2workbook-kernel") as pool:
-                dealt = list(pool.map(lane, sessions, lanes, [i == 0 for i in range(len(lanes))]))
-        by_name = {f.result().notebook: f.result() for futures in dealt for f in futures}
-        results = [by_name[n] for n in notebooks] + ([by_name["Excel tables"]] if "Excel tables" in by_name else [])
+            with ThreadPoolExecutor(max_workers=len(kernels), thread_name_prefix="ks2workbook-kernel") as pool:
+                list(pool.map(lane, kernels))
+        by_name = {f.result().notebook: f.result() for f in done}
+        results = [by_name[n] for n in notebooks] + ([by_name[excel]] if excel in by_name else [])
     seconds: dict[str, float] = {}
     for result in results:
         for key, value in result.seconds.items():
