@@ -483,3 +483,32 @@ def test_cached_features_match_explicit_tables():
     results, census = dataset.load("school_results"), dataset.load("census")
     pd.testing.assert_frame_equal(risk.features(2024), risk.features(2024, results=results, census=census))
     pd.testing.assert_frame_equal(risk.training_pair(2017), risk.training_pair(2017, results=results, census=census))
+
+
+def test_scores_equal_scikit_learns():
+    """The Brier score and AUC of the backtests are scikit-learn's, ties included (computed by ranks here)."""
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
+    rng = np.random.default_rng(3)
+    chance = pd.Series(rng.random(500).round(2))  # rounded: many ties
+    fell = pd.Series(rng.random(500) < chance)
+    got = risk._scores(chance, fell)
+    assert got["brier"] == pytest.approx(brier_score_loss(fell, chance), abs=1e-12)
+    assert got["auc"] == pytest.approx(roc_auc_score(fell, chance), abs=1e-12)
+    assert np.isnan(risk._scores(chance, pd.Series(False, index=chance.index))["auc"])  # no school fell
+
+
+@pytest.mark.parametrize("schools", [10, 37, 1000, 14003])
+def test_calibration_deciles_are_pandas_equal_count_bins(schools):
+    """The deciles are pd.qcut's equal-count bins of the ranked chances, each school in one; the table is
+    each decile's mean chance and share that fell below, in %."""
+    rng = np.random.default_rng(schools)
+    chance = pd.Series(rng.random(schools).round(1))
+    fell = pd.Series(rng.random(schools) < chance)
+    table = risk.calibration_table(chance, fell)
+    decile = pd.qcut(chance.rank(method="first"), 10, labels=range(1, 11))
+    by = pd.DataFrame({"p": chance, "y": fell.astype(float), "d": decile}).groupby("d", observed=True)
+    assert table["schools"].tolist() == by.size().tolist() and table["schools"].sum() == schools
+    np.testing.assert_allclose(table["predicted"], by["p"].mean() * 100, rtol=1e-12)
+    np.testing.assert_allclose(table["observed"], by["y"].mean() * 100, rtol=1e-12)
+    assert table["decile"].astype(int).tolist() == list(range(1, 11))
