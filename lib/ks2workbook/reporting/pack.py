@@ -172,8 +172,8 @@ def run_la(
     sessions: Sequence[KernelSession], la_code: int | str, notebooks: Sequence[str], run_dir: Path, extra: dict
 ) -> LaOutcome:
     """Render every notebook for one LA into a scratch folder; publish it only if all succeeded. With more than one
-    kernel each takes the next notebook in reading order when it is free (the Excel tables last), and one thread
-    writes each notebook's HTML while the kernels run on."""
+    kernel each takes the next notebook in reading order when it is free (the first ends with the Excel tables),
+    and one thread writes each notebook's HTML while the kernels run on."""
     area = areas.require_la(la_code)
     dest = run_dir / str(area.code)
     scratch = run_dir / f".tmp-{area.code}-{os.getpid()}"
@@ -181,35 +181,35 @@ def run_la(
     scratch.mkdir(parents=True)
     params = parameters_for(area.code, extra)
     excel = "Excel tables"
-    # One queue in reading order, the Excel tables last: each kernel takes the next item when it is free, so a
-    # kernel busy with a long notebook does not hold the short ones back.
-    queue = deque([*notebooks, excel])
+    # One queue in reading order: each kernel takes the next notebook when it is free, so a kernel busy with a long
+    # notebook does not hold the short ones back. The first kernel (warmed up with the Excel writer) ends with the
+    # Excel tables.
+    queue = deque(notebooks)
     taking = threading.Lock()
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ks2workbook-html") as writer:
         done: list[Future[Rendered]] = []
 
-        def lane(session: KernelSession) -> None:
+        def lane(session: KernelSession, writes_excel: bool) -> None:
             while True:
                 with taking:
                     if not queue:
-                        return
+                        break
                     name = queue.popleft()
-                if name != excel:
-                    title, meta = report_meta(area, REPORT_NOTEBOOKS.get(name, name))
-                    done.append(render(session, name, params, scratch, title, meta, writer))
-                elif not any(f.done() and not f.result().ok for f in done):
-                    try:
-                        session.write_workbook(params, scratch / f"ks2_tables_{area.code}.xlsx")
-                    except WorkbookError as exc:
-                        done.append(finished(Rendered(notebook=excel, la_code=area.code, error=str(exc))))
+                title, meta = report_meta(area, REPORT_NOTEBOOKS.get(name, name))
+                done.append(render(session, name, params, scratch, title, meta, writer))
+            if writes_excel and not any(f.done() and not f.result().ok for f in done):
+                try:
+                    session.write_workbook(params, scratch / f"ks2_tables_{area.code}.xlsx")
+                except WorkbookError as exc:
+                    done.append(finished(Rendered(notebook=excel, la_code=area.code, error=str(exc))))
 
         kernels = list(sessions[: max(1, min(len(sessions), len(notebooks)))])
         if len(kernels) == 1:
-            lane(kernels[0])
+            lane(kernels[0], True)
         else:
             with ThreadPoolExecutor(max_workers=len(kernels), thread_name_prefix="ks2workbook-kernel") as pool:
-                list(pool.map(lane, kernels))
+                list(pool.map(lane, kernels, [i == 0 for i in range(len(kernels))]))
         by_name = {f.result().notebook: f.result() for f in done}
         results = [by_name[n] for n in notebooks] + ([by_name[excel]] if excel in by_name else [])
     seconds: dict[str, float] = {}

@@ -51,10 +51,14 @@ REPORT_NOTEBOOKS: dict[str, str] = {
 WARM_IMPORTS = (
     "import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')\n"
     "import matplotlib.pyplot, IPython.display, scipy.optimize\n"
-    "import importlib, pkgutil, ks2workbook.views, ks2workbook.reporting.workbook\n"
+    "import importlib, pkgutil, ks2workbook.views\n"
     "for _module in pkgutil.iter_modules(ks2workbook.views.__path__):\n"
     "    importlib.import_module(f'ks2workbook.views.{_module.name}')\n"
 )
+
+#: The Excel writer (gptables: 0.7 s of importing, else paid at the very end of the pack), warmed up only in the
+#: kernel that writes the tables.
+WARM_EXCEL = "import gptables, ks2workbook.reporting.workbook\n"
 
 #: Code run once a kernel is ready and the tables are known fresh: the tables every notebook uses (timed as
 #: "data load").
@@ -105,8 +109,11 @@ class KernelSession:
     ``max_notebooks`` notebooks, or when it died, so memory per worker stays bounded.
     """
 
-    def __init__(self, kernel_name: str = KERNEL_NAME, max_notebooks: int = 80, timeout: int = 600) -> None:
+    def __init__(
+        self, kernel_name: str = KERNEL_NAME, max_notebooks: int = 80, timeout: int = 600, writes_excel: bool = True
+    ) -> None:
         self.kernel_name = kernel_name
+        self.writes_excel = writes_excel  # warmed up with the Excel writer
         self.max_notebooks = max_notebooks
         self.timeout = timeout
         self.loop = asyncio.new_event_loop()
@@ -148,7 +155,8 @@ class KernelSession:
         self.kc = self.km.client()
         self.kc.start_channels()
         # Queued by the sockets until the kernel listens; its reply is the first sign that the kernel is up.
-        self._warming = self.kc.execute(WARM_IMPORTS, silent=True, store_history=False)
+        warm = WARM_IMPORTS + (WARM_EXCEL if self.writes_excel else "")
+        self._warming = self.kc.execute(warm, silent=True, store_history=False)
         self._tables = False
         self.runs = 0
         self.env = tuple(os.environ.get(k, "") for k in ENV_KEYS)
@@ -295,7 +303,7 @@ def shared_sessions(count: int = 1) -> list[KernelSession]:
     import atexit
 
     while len(_SESSIONS) < count:
-        session = KernelSession()
+        session = KernelSession(writes_excel=not _SESSIONS)  # the first kernel writes the Excel tables
         atexit.register(session.close)
         _SESSIONS.append(session)
     return _SESSIONS[:count]
@@ -309,9 +317,9 @@ def shared_session() -> KernelSession:
 def kernels_here(councils: int, jobs: int, notebooks: int) -> list[KernelSession]:
     """The kernels this process runs packs on, launched now (again a no-op) so they warm up while the inputs are
     checked: one for councils run one after another (``jobs`` 1), none when worker processes run them, and for one
-    council alone one per job (core), no more than there are notebooks. Each of those kernels runs every other
-    notebook in reading order and computes the pack's facts itself (the same code on the same data gives the same
-    figures); the first also writes the Excel tables."""
+    council alone one per job (core), no more than there are notebooks. Each of those kernels takes the next
+    notebook in reading order when it is free and computes the parts of the pack's facts its notebooks show (the
+    same code on the same data gives the same figures); the first also writes the Excel tables."""
     if jobs < 1 or (jobs > 1 and councils != 1):
         return []
     sessions = shared_sessions(max(1, min(jobs, notebooks)) if councils == 1 else 1)
