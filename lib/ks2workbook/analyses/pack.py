@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -240,6 +241,10 @@ class Part:
         return self.data.get(key, default)
 
 
+#: Seconds this process spent computing each part of the facts (for the benchmarks' breakdown of a pack's time).
+PART_SECONDS: dict[str, float] = {}
+
+
 class PackFacts:
     """The pack's facts for one definition. Each part is computed the first time a page asks for it and then
     kept: every page that shows a part shows the same figures, and a kernel that runs only some of the pack's
@@ -275,54 +280,57 @@ class PackFacts:
             getattr(self, name)
         return self
 
-    def _compute(self, compute, *args) -> Part:
+    def _compute(self, name: str, compute, *args) -> Part:
+        start = time.perf_counter()
         with tables.pinned():
             if tables.tables_version(*tables.TABLES) != self._data_version:
                 raise WorkbookError(
                     "the data tables were rebuilt while this pack was being made; run the pack (or the notebook) "
                     "again so that every page reads the same data"
                 )
-            return _part(compute, self.definition, *args)
+            part = _part(compute, self.definition, *args)
+        PART_SECONDS[name] = PART_SECONDS.get(name, 0.0) + time.perf_counter() - start
+        return part
 
     @cached_property
     def headline(self) -> Part:
-        return self._compute(_headline)
+        return self._compute("headline", _headline)
 
     @cached_property
     def trends(self) -> Part:
-        return self._compute(_trends)
+        return self._compute("trends", _trends)
 
     @cached_property
     def neighbours(self) -> Part:
-        return self._compute(_neighbours)
+        return self._compute("neighbours", _neighbours)
 
     @cached_property
     def floor(self) -> Part:
-        return self._compute(_floor)
+        return self._compute("floor", _floor)
 
     @cached_property
     def floor_history(self) -> Part:
-        return self._compute(_floor_history)
+        return self._compute("floor_history", _floor_history)
 
     @cached_property
     def risk(self) -> Part:
-        return self._compute(_risk)
+        return self._compute("risk", _risk)
 
     @cached_property
     def strands(self) -> Part:
-        return self._compute(_strands)
+        return self._compute("strands", _strands)
 
     @cached_property
     def accountability(self) -> Part:
-        return self._compute(_accountability)
+        return self._compute("accountability", _accountability)
 
     @cached_property
     def data(self) -> Part:
-        return self._compute(_data)
+        return self._compute("data", _data)
 
     @cached_property
     def plan(self) -> Part:
-        return self._compute(_plan, self.strands, self.risk, self.accountability)
+        return self._compute("plan", _plan, self.strands, self.risk, self.accountability)
 
 
 def _part(compute, *args) -> Part:
