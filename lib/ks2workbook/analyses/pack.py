@@ -245,24 +245,24 @@ class Part:
 PART_SECONDS: dict[str, float] = {}
 
 
+class _LazyPart(cached_property):
+    """A part of :class:`PackFacts`, computed when first asked for by this module's function of its name (the part
+    ``risk`` by ``_risk``, looked up then) from the definition and the parts it is ``built_on``, and then kept."""
+
+    def __init__(self, *built_on: str) -> None:
+        self.built_on = built_on
+        super().__init__(self._compute_for)
+
+    def _compute_for(self, facts: PackFacts) -> Part:
+        compute = globals()[f"_{self.attrname}"]
+        return facts._compute(self.attrname, compute, *(getattr(facts, b) for b in self.built_on))
+
+
 class PackFacts:
     """The pack's facts for one definition. Each part is computed the first time a page asks for it and then
     kept: every page that shows a part shows the same figures, and a kernel that runs only some of the pack's
     notebooks (the second kernel of a one-council run, a single notebook, the JupyterLab user on one page)
     computes only their parts. All of them read the one version of the data the facts were made for."""
-
-    PARTS = (
-        "headline",
-        "trends",
-        "neighbours",
-        "floor",
-        "floor_history",
-        "risk",
-        "strands",
-        "accountability",
-        "data",
-        "plan",
-    )
 
     def __init__(self, definition: PackDefinition, data_version: tuple) -> None:
         self.definition = definition
@@ -276,7 +276,7 @@ class PackFacts:
 
     def complete(self) -> PackFacts:
         """Every part computed (what ``make data`` does for the default pack, to fill the national store)."""
-        for name in self.PARTS:
+        for name in PARTS:
             getattr(self, name)
         return self
 
@@ -292,45 +292,20 @@ class PackFacts:
         PART_SECONDS[name] = PART_SECONDS.get(name, 0.0) + time.perf_counter() - start
         return part
 
-    @cached_property
-    def headline(self) -> Part:
-        return self._compute("headline", _headline)
+    headline = _LazyPart()
+    trends = _LazyPart()
+    neighbours = _LazyPart()
+    floor = _LazyPart()
+    floor_history = _LazyPart()
+    risk = _LazyPart()
+    strands = _LazyPart()
+    accountability = _LazyPart()
+    data = _LazyPart()
+    plan = _LazyPart("strands", "risk", "accountability")
 
-    @cached_property
-    def trends(self) -> Part:
-        return self._compute("trends", _trends)
 
-    @cached_property
-    def neighbours(self) -> Part:
-        return self._compute("neighbours", _neighbours)
-
-    @cached_property
-    def floor(self) -> Part:
-        return self._compute("floor", _floor)
-
-    @cached_property
-    def floor_history(self) -> Part:
-        return self._compute("floor_history", _floor_history)
-
-    @cached_property
-    def risk(self) -> Part:
-        return self._compute("risk", _risk)
-
-    @cached_property
-    def strands(self) -> Part:
-        return self._compute("strands", _strands)
-
-    @cached_property
-    def accountability(self) -> Part:
-        return self._compute("accountability", _accountability)
-
-    @cached_property
-    def data(self) -> Part:
-        return self._compute("data", _data)
-
-    @cached_property
-    def plan(self) -> Part:
-        return self._compute("plan", _plan, self.strands, self.risk, self.accountability)
+#: The parts' names, as declared.
+PARTS = tuple(name for name, value in vars(PackFacts).items() if isinstance(value, _LazyPart))
 
 
 def _part(compute, *args) -> Part:
