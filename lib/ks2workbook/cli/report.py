@@ -49,13 +49,14 @@ def report(
     from ..reporting.runner import REPORT_NOTEBOOKS, kernels_here
 
     workers = jobs or os.cpu_count() or 1  # councils in parallel, or one council's notebooks
+    la = la or ["831"]
     # Launched before the pack's heavy imports, so they warm up for longest (run_pack asks for the same kernels).
-    early = [] if all_las else kernels_here(len(la or ["831"]), workers, len(set(notebook or REPORT_NOTEBOOKS)))
+    early = [] if all_las else kernels_here(len(la), workers, len(set(notebook or REPORT_NOTEBOOKS)))
     try:
         from ..core.paths import output_root
         from ..reporting.pack import current_la_codes, run_pack
 
-        codes = current_la_codes() if all_las else (la or ["831"])
+        codes = current_la_codes() if all_las else la
         params = {
             "year": year,
             "local_rule_file": local_rule_file,

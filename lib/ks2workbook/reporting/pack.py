@@ -204,12 +204,11 @@ def run_la(
                 except WorkbookError as exc:
                     done.append(finished(Rendered(notebook=excel, la_code=area.code, error=str(exc))))
 
-        kernels = list(sessions[: max(1, min(len(sessions), len(notebooks)))])
-        if len(kernels) == 1:
-            lane(kernels[0], True)
+        if len(sessions) == 1:
+            lane(sessions[0], True)
         else:
-            with ThreadPoolExecutor(max_workers=len(kernels), thread_name_prefix="ks2workbook-kernel") as pool:
-                list(pool.map(lane, kernels, [i == 0 for i in range(len(kernels))]))
+            with ThreadPoolExecutor(max_workers=len(sessions), thread_name_prefix="ks2workbook-kernel") as pool:
+                list(pool.map(lane, sessions, [i == 0 for i in range(len(sessions))]))
         by_name = {f.result().notebook: f.result() for f in done}
         results = [by_name[n] for n in notebooks] + ([by_name[excel]] if excel in by_name else [])
     seconds: dict[str, float] = {}
