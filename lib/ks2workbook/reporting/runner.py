@@ -20,6 +20,7 @@ import asyncio
 import datetime as dt
 import html
 import os
+import re
 import time
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -349,7 +350,6 @@ def to_html(notebook: nbformat.NotebookNode, title: str, meta: str, footer: str)
     and each chart's alt text (set by :func:`ks2workbook.style.apply_style`) kept."""
     global _EXPORTER
     import nbformat
-    from nbconvert import HTMLExporter
 
     notebook = nbformat.from_dict(notebook)
     for cell in notebook.cells:  # tracebacks and stderr never reach a cabinet report
@@ -362,17 +362,52 @@ def to_html(notebook: nbformat.NotebookNode, title: str, meta: str, footer: str)
             ]
     notebook.metadata["title"] = title
     if _EXPORTER is None:
-        _EXPORTER = HTMLExporter(
+        _EXPORTER = _report_exporter()(
             template_name="ks2report",
             extra_template_basedirs=[str(TEMPLATE_DIR)],
             exclude_input=True,
             exclude_input_prompt=True,
             exclude_output_prompt=True,
+            optimistic_validation=True,  # the notebook checked once, not after each of a dozen preprocessors
         )
     body, _ = _EXPORTER.from_notebook_node(
         notebook, resources={"ks2": {"kicker": html.escape(title), "meta": meta, "footer": footer}}
     )
     return body
+
+
+#: The opening tag of an output area or a text cell's wrapper (the lab template writes the class first; its
+#: attributes hold no ``>``), the elements nbconvert makes focusable.
+_OUTPUT_AREA = re.compile(r'<div (class="[^"]*\bjp-(?:OutputArea-output|Cell-inputWrapper)\b[^"]*"[^>]*)>')
+
+
+def _report_exporter():
+    """nbconvert's HTML exporter without its last pass, which parses the finished page again with BeautifulSoup
+    only to give an image without alt text a placeholder and make each output area and text cell focusable by
+    keyboard (for their scroll bars): every image of a report has its alt text from the template, and those
+    elements are made focusable here by a pattern on their opening tag. The pass was half of the HTML's time; the
+    page is the same but for how the parser would have rewritten its markup (a test compares the two)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node (nbconvert 7.17) up to its BeautifulSoup pass.
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _OUTPUT_AREA.sub(r'<div \1 tabindex="0">', page), resources
+
+    return ReportExporter
 
 
 def run_date() -> str:

@@ -1,0 +1,60 @@
+"""The one chart style (views/style.py): a chart is laid out once and drawn once when it is saved."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from ks2workbook.views import style  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+
+def _draws_on_saving(fig) -> int:
+    """How many times saving the figure as PNG draws it (a "draw disabled" layout pass counts too)."""
+    count = 0
+    real = Figure.draw
+
+    def counting(self, renderer):
+        nonlocal count
+        count += 1
+        return real(self, renderer)
+
+    Figure.draw = counting
+    try:
+        fig.savefig(io.BytesIO(), format="png")
+    finally:
+        Figure.draw = real
+    return count
+
+
+def test_a_laid_out_chart_is_drawn_once_when_saved():
+    """matplotlib's tight layout leaves a placeholder engine that makes saving draw the chart a second time to
+    "lay it out"; lay_out removes it, and the labels stay where the tight layout put them."""
+    fig, ax = style.new_axes("A title", "Year", "% of pupils")
+    ax.plot([2019, 2022, 2023], [65, 59, 60])
+    style.lay_out(fig)
+    placed = fig.subplotpars.left, fig.subplotpars.bottom
+    assert fig.get_layout_engine() is None
+    assert _draws_on_saving(fig) == 1
+    assert (fig.subplotpars.left, fig.subplotpars.bottom) == placed
+    assert placed[0] > 0.05 and placed[1] > 0.05  # room made for the axis labels
+
+    plain, ax = style.new_axes("A title", "Year", "% of pupils")
+    ax.plot([2019, 2022, 2023], [65, 59, 60])
+    plain.tight_layout()
+    assert _draws_on_saving(plain) == 2  # what lay_out saves
+
+
+def test_a_legend_below_the_panels_keeps_its_room():
+    fig, axes = style.new_grid(1, 2)
+    lines = [axes[0, i].plot([1, 2], [1, 2])[0] for i in range(2)]
+    style.legend_below(fig, lines, ["one", "two"], ncol=2)
+    style.lay_out(fig)
+    renderer = fig.canvas.get_renderer()
+    legend_top = fig.legends[0].get_window_extent(renderer).y1
+    lowest_axes = min(ax.get_tightbbox(renderer).y0 for ax in axes.ravel())
+    assert lowest_axes >= legend_top  # the tick labels sit above the legend
+    assert _draws_on_saving(fig) == 1
