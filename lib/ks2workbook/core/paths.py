@@ -35,7 +35,13 @@ def raw_dir() -> Path:
 
 def processed_dir() -> Path:
     """Tidy tables cached as parquet (git-ignored, rebuilt when a raw file changes)."""
-    return Path(os.environ.get("KS2WB_PROCESSED", project_root() / "data" / "processed"))
+    return _processed(os.environ.get("KS2WB_PROCESSED", ""), os.environ.get("KS2WB_ROOT", ""))
+
+
+@cache
+def _processed(override: str, root: str) -> Path:
+    """Remembered per setting: the tables' folder is asked for thousands of times a pack."""
+    return Path(override) if override else _root(root) / "data" / "processed"
 
 
 def notebooks_dir() -> Path:

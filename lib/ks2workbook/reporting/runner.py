@@ -107,11 +107,14 @@ class KernelSession:
 
     The kernel is started with an explicit kernel name (notebooks committed without outputs may carry none) from this
     environment's own kernelspec, with the notebooks folder as working directory. It is restarted after
-    ``max_notebooks`` notebooks, or when it died, so memory per worker stays bounded.
+    ``max_notebooks`` notebooks, or when it died, so memory per worker stays bounded. Measured on one kernel running
+    34 councils' packs in a row (204 notebooks, 1 December 2026): 600 MiB after the first, 630-680 MiB from then
+    on, no growth; the bound is set past a worker's share of every council on two workers (about 460 notebooks),
+    since each restart cost about 5 s of booting and reloading.
     """
 
     def __init__(
-        self, kernel_name: str = KERNEL_NAME, max_notebooks: int = 80, timeout: int = 600, writes_excel: bool = True
+        self, kernel_name: str = KERNEL_NAME, max_notebooks: int = 600, timeout: int = 600, writes_excel: bool = True
     ) -> None:
         self.kernel_name = kernel_name
         self.writes_excel = writes_excel  # warmed up with the Excel writer
