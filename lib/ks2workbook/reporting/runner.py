@@ -9,7 +9,7 @@ Why this shape:
   executed by nbclient in a :class:`KernelSession`: one Jupyter kernel kept alive across notebooks and LAs, its
   namespace reset between notebooks. Starting a kernel and importing pandas costs more than most notebooks take
   to run; a kernel that stays up also keeps the tidy tables in memory, so they are read once per worker.
-- The kernel is launched first and warms up (imports the library, pandas, matplotlib, scipy) on the other core while
+- The kernel is launched first and warms up (imports the library, pandas, matplotlib) on the other core while
   this process checks the pack's parameters and council files; it is sent nothing of the user's until every input
   has passed, and a run refused at the checks shuts it down. Only then are the tables loaded and notebooks run.
 """
@@ -51,15 +51,17 @@ REPORT_NOTEBOOKS: dict[str, str] = {
 #: makes (timed as "kernel start"). Nothing in it depends on the user's input.
 WARM_IMPORTS = (
     "import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')\n"
-    "import matplotlib.pyplot, IPython.display, scipy.optimize\n"
+    "import matplotlib.pyplot, IPython.display\n"
     "import importlib, pkgutil, ks2workbook.views\n"
     "for _module in pkgutil.iter_modules(ks2workbook.views.__path__):\n"
     "    importlib.import_module(f'ks2workbook.views.{_module.name}')\n"
 )
 
-#: The Excel writer (gptables: 0.7 s of importing, else paid at the very end of the pack), warmed up only in the
-#: kernel that writes the tables.
-WARM_EXCEL = "import gptables, ks2workbook.reporting.workbook\n"
+#: Warmed up only in the first kernel, the one that writes the Excel tables and (first in the queue) runs the
+#: cabinet summary: the Excel writer (gptables, 0.7 s of importing, else paid at the very end of the pack) and the
+#: optimiser that pairs schools for school-to-school support (scipy.optimize, 0.55 s), which the plan's facts use.
+#: A second kernel that is dealt the plan after all imports the optimiser then.
+WARM_EXCEL = "import gptables, scipy.optimize, ks2workbook.reporting.workbook\n"
 
 #: Code run once a kernel is ready and the tables are known fresh: the tables every notebook uses (timed as
 #: "data load").
