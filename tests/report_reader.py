@@ -27,6 +27,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("a code-like flag", re.compile(r"(?<!\w)--[a-z][a-z-]+")),
     ("a numpy or pandas repr", re.compile(r"np\.(int|float)\d*\(|dtype|Timestamp\(")),
     ("doubled words", re.compile(r"\b(the|of|a|in|and|to)\s+\1\b", re.IGNORECASE)),
+    (
+        "one of a plural noun",
+        re.compile(r"(?<![\d.,+\-−])1 (schools|pupils|councils|days|years|advisers|pairs|inspections|months)\b"),
+    ),
 ]
 
 #: Councils whose plans or figures were worked examples: named only in their own pack (or as a neighbour).

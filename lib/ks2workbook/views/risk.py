@@ -229,7 +229,7 @@ def section_watch(facts: PackFacts) -> list:
             f"Below {thr:g}% in {facts.year}, with at least a {chance} chance of staying below",
             empty="No school below the bar now is likely to stay there.",
             numeric=NUMERIC,
-            collapsible=f"Below the bar now and likely to stay below ({len(stay)} schools)",
+            collapsible=f"Below the bar now and likely to stay below ({count(len(stay), 'school')})",
         ),
         page.table(
             school_rows(rest, thr),
