@@ -381,9 +381,12 @@ def to_html(notebook: nbformat.NotebookNode, title: str, meta: str, footer: str)
     return body
 
 
-#: The opening tag of an output area or a text cell's wrapper (the lab template writes the class first; its
-#: attributes hold no ``>``), the elements nbconvert makes focusable.
-_OUTPUT_AREA = re.compile(r'<div (class="[^"]*\bjp-(?:OutputArea-output|Cell-inputWrapper)\b[^"]*"[^>]*)>')
+#: The opening tag of an output area or a text cell's wrapper, the elements nbconvert makes focusable: a ``div``
+#: whose class list holds one of the two class names exactly, wherever the class attribute stands (the lab
+#: template's attributes hold no ``>``).
+_OUTPUT_AREA = re.compile(
+    r'<div\b([^>]*?\bclass="(?:[^"]*\s)?jp-(?:OutputArea-output|Cell-inputWrapper)(?:\s[^"]*)?"[^>]*)>'
+)
 
 
 def _report_exporter():
@@ -391,7 +394,8 @@ def _report_exporter():
     only to give an image without alt text a placeholder and make each output area and text cell focusable by
     keyboard (for their scroll bars): every image of a report has its alt text from the template, and those
     elements are made focusable here by a pattern on their opening tag. The pass was half of the HTML's time; the
-    page is the same but for how the parser would have rewritten its markup (a test compares the two)."""
+    page is the same but for how the parser would have rewritten its markup (a test compares the two). It follows
+    nbconvert 7.17's exporter, the version pinned in pyproject.toml."""
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
@@ -410,7 +414,7 @@ def _report_exporter():
             self.register_filter("highlight_code", highlight_code)
             self.register_filter("filter_data_type", filter_data_type)
             page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-            return _OUTPUT_AREA.sub(r'<div \1 tabindex="0">', page), resources
+            return _OUTPUT_AREA.sub(r'<div\1 tabindex="0">', page), resources
 
     return ReportExporter
 

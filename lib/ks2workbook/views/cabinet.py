@@ -75,7 +75,7 @@ def section_risk(facts: PackFacts) -> list:
             page.para(
                 page.esc("Floor: "),
                 page.fact("floor_below", fmt_int(head["below_floor"])),
-                page.esc(f" of {head['assessed']} schools were below the floor in {facts.year}; "),
+                page.esc(f" of {count(head['assessed'], 'school')} were below the floor in {facts.year}; "),
                 page.fact("floor_persistent", fmt_int(head["persistent_below"])),
                 page.esc(f" have been below in each of the last {head['persistence_years']} years with a rule."),
             )
@@ -103,7 +103,7 @@ def section_risk(facts: PackFacts) -> list:
     )
     total = len(r["above_at_risk"])
     caption = (
-        f"The {len(watch)} schools above the bar now most likely to fall below it"
+        f"The {count(len(watch), 'school')} above the bar now most likely to fall below it"
         if total <= n
         else f"The {len(watch)} most likely of the {total} schools above the bar now and at risk"
     )

@@ -11,7 +11,7 @@ import pandas as pd
 from ..analyses import progress
 from ..analyses.floor import NEAR_ATTAINMENT, NEAR_PROGRESS
 from ..analyses.pack import PackFacts
-from ..core.formats import fmt_int, fmt_pct, missing
+from ..core.formats import count, fmt_int, fmt_pct, missing
 from ..core.world import NO_TEST_YEARS
 from ..rules.floor import AppliedRule, latest_national_rule
 from . import page, style
@@ -89,7 +89,9 @@ def headline_parts(facts: PackFacts) -> list[str]:
     region = f" and {fmt_pct(reg, 1)} in {facts.area.region}" if not missing(reg) and facts.area.region else ""
     parts = [
         page.fact("floor_below", fmt_int(head["below_floor"])),
-        page.esc(f" of the {head['assessed']} schools assessed in {name} were below the floor in {head['year']} ("),
+        page.esc(
+            f" of the {count(head['assessed'], 'school')} assessed in {name} were below the floor in {head['year']} ("
+        ),
         page.fact("floor_share", fmt_pct(head["share_below"], 1)),
         page.esc(f"), against {fmt_pct(head['england_share_below'], 1)} in England{region}."),
     ]
@@ -290,7 +292,7 @@ def section_league(facts: PackFacts) -> list:
         ),
         page.takeaway(
             page.esc(
-                f"{better} of {name}'s {len(nb)} statistical neighbours had a smaller share of "
+                f"{better} of {name}'s {count(len(nb), 'statistical neighbour')} had a smaller share of "
                 f"schools below the floor in {facts.year}. Small numbers move these shares: one "
                 "school in 50 is 2 points."
             )

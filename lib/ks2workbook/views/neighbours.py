@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analyses.pack import PackFacts
-from ..core.formats import fmt_pct, missing
+from ..core.formats import count, fmt_pct, missing
 from ..core.world import FIRST_EXPECTED_STANDARD_YEAR, NO_TEST_YEARS
 from ..rules import indicators as indicator_sets
 from . import page, style
@@ -334,7 +334,7 @@ def section_progress(facts: PackFacts) -> list:
         plot_significance(cis, facts.area.name),
         page.takeaway(
             page.esc(
-                f"{len(clear)} of the {len(judged)} subject-years that can be judged ({years}) are "
+                f"{len(clear)} of the {count(len(judged), 'subject-year')} that can be judged ({years}) are "
                 "clearly above or below England; the others are within the measure's uncertainty."
             )
         ),

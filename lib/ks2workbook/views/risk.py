@@ -247,8 +247,8 @@ def section_watch(facts: PackFacts) -> list:
     if len(r["unlinked"]):
         out.append(
             page.note(
-                f"{len(r['unlinked'])} schools' results could not be linked to their record (names not "
-                "matched), so they have no chance shown."
+                f"The results of {count(len(r['unlinked']), 'school')} could not be linked to their records (names "
+                "not matched), so no chance is shown for them."
             )
         )
     return out

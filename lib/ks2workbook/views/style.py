@@ -62,6 +62,10 @@ def apply_style() -> None:
             "grid.alpha": 0.3,
             "axes.prop_cycle": mpl.cycler(color=SERIES_CYCLE),
             "legend.frameon": False,
+            # No automatic layout engine from a user's matplotlibrc: lay_out lays each chart out once, with the
+            # legend's room, and an engine would lay it out again on saving (without that room) and draw it twice.
+            "figure.autolayout": False,
+            "figure.constrained_layout.use": False,
         }
     )
     _register_alt_text()

@@ -74,10 +74,12 @@ def say_support(result: Support) -> str:
     r = result.rules
     if result.partners.empty:
         return "No school meets the rules for needing support, so no pairs are suggested."
+    need = "needs" if len(result.partners) == 1 else "need"  # the verbs agree with the counts
+    verb = "is" if len(result.pairs) == 1 else "are"
     text = (
-        f"{count(len(result.partners), 'school')} need support by the rules (below the floor or in a category, "
+        f"{count(len(result.partners), 'school')} {need} support by the rules (below the floor or in a category, "
         f"stuck, at risk or with progress below the bar) and {fmt_int(len(result.supporters))} could give it "
-        f"(each taking at most {r.max_partners}). {fmt_int(len(result.pairs))} pairs are suggested, each no more "
+        f"(each taking at most {r.max_partners}). {count(len(result.pairs), 'pair')} {verb} suggested, each no more "
         f"than {r.max_km:g} km apart" + (" and within one cluster" if r.same_cluster else "") + "."
     )
     if result.supporters.empty:
