@@ -214,25 +214,13 @@ def test_the_report_html_is_nbconvert_s_page(panel):
     from ks2workbook.reporting import runner
     from nbconvert import HTMLExporter
 
-    full = HTMLExporter(
-        template_name="ks2report",
-        extra_template_basedirs=[str(runner.TEMPLATE_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
+    full = HTMLExporter(**runner.EXPORTER_OPTIONS)
     compared = charts = 0
     for code in (831, 420):
         for name in REPORT_NOTEBOOKS:
             notebook = nbformat.read(panel / str(code) / f"{name}.ipynb", as_version=4)
             ours = runner.to_html(notebook, "Title", "meta", "footer")
-            for cell in notebook.cells:  # what to_html leaves out of a page, left out here too
-                if cell.cell_type == "code":
-                    cell.outputs = [
-                        o
-                        for o in cell.outputs
-                        if o.output_type != "error" and not (o.output_type == "stream" and o.name == "stderr")
-                    ]
+            notebook = runner.for_readers(notebook)  # what to_html leaves out of a page, left out here too
             notebook.metadata["title"] = "Title"
             theirs, _ = full.from_notebook_node(
                 notebook, resources={"ks2": {"kicker": "Title", "meta": "meta", "footer": "footer"}}

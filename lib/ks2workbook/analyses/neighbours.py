@@ -128,7 +128,11 @@ def indicator_info(indicators: pd.DataFrame | None, indicator: str) -> dict:
             f"unknown indicator {indicator!r}. Nearest LAIT short codes: {', '.join(near) or '(none)'}; "
             f"the KS2 headline set is {', '.join(HEADLINE_INDICATORS)}."
         )
-    row = table.iloc[int(match.argmax())]  # the first matching row
+    return _entry(indicator, table.iloc[int(match.argmax())])  # the first matching row
+
+
+def _entry(indicator: str, row) -> dict:
+    """The dictionary entry of an indicator from its row (a Series or a named tuple)."""
     return {
         "indicator": indicator,
         "description": str(row.description),
@@ -142,15 +146,7 @@ def _shipped_dictionary() -> dict[str, dict]:
     """:func:`indicator_info` of every indicator of the shipped table, read once (a pack asks about a hundred
     times): each indicator's first row, as the search below takes it."""
     first = tables.load("la_indicators").drop_duplicates("indicator")
-    return {
-        str(r.indicator): {
-            "indicator": str(r.indicator),
-            "description": str(r.description),
-            "polarity": str(r.polarity),
-            "no_quartile": bool(r.no_quartile),
-        }
-        for r in first.itertuples(index=False)
-    }
+    return {str(r.indicator): _entry(str(r.indicator), r) for r in first.itertuples(index=False)}
 
 
 def require_rankable_la(code: int | str) -> areas_mod.Area:

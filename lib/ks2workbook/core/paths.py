@@ -35,13 +35,13 @@ def raw_dir() -> Path:
 
 def processed_dir() -> Path:
     """Tidy tables cached as parquet (git-ignored, rebuilt when a raw file changes)."""
-    return _processed(os.environ.get("KS2WB_PROCESSED", ""), os.environ.get("KS2WB_ROOT", ""))
+    return _processed(os.environ.get("KS2WB_PROCESSED", ""), project_root())
 
 
 @cache
-def _processed(override: str, root: str) -> Path:
+def _processed(override: str, root: Path) -> Path:
     """Remembered per setting: the tables' folder is asked for thousands of times a pack."""
-    return Path(override) if override else _root(root) / "data" / "processed"
+    return Path(override) if override else root / "data" / "processed"
 
 
 def notebooks_dir() -> Path:

@@ -61,7 +61,7 @@ WARM_IMPORTS = (
 #: cabinet summary: the Excel writer (gptables, 0.7 s of importing, else paid at the very end of the pack) and the
 #: optimiser that pairs schools for school-to-school support (scipy.optimize, 0.55 s), which the plan's facts use.
 #: A second kernel that is dealt the plan after all imports the optimiser then.
-WARM_EXCEL = "import gptables, scipy.optimize, ks2workbook.reporting.workbook\n"
+WARM_FIRST = "import gptables, scipy.optimize, ks2workbook.reporting.workbook\n"
 
 #: Code run once a kernel is ready and the tables are known fresh: the tables every notebook uses (timed as
 #: "data load").
@@ -161,7 +161,7 @@ class KernelSession:
         self.kc = self.km.client()
         self.kc.start_channels()
         # Queued by the sockets until the kernel listens; its reply is the first sign that the kernel is up.
-        warm = WARM_IMPORTS + (WARM_EXCEL if self.writes_excel else "")
+        warm = WARM_IMPORTS + (WARM_FIRST if self.writes_excel else "")
         self._warming = self.kc.execute(warm, silent=True, store_history=False)
         self._tables = False
         self.runs = 0
@@ -356,8 +356,31 @@ def to_html(notebook: nbformat.NotebookNode, title: str, meta: str, footer: str)
     global _EXPORTER
     import nbformat
 
-    notebook = nbformat.from_dict(notebook)
-    for cell in notebook.cells:  # tracebacks and stderr never reach a cabinet report
+    notebook = for_readers(nbformat.from_dict(notebook))
+    notebook.metadata["title"] = title
+    if _EXPORTER is None:
+        _EXPORTER = _report_exporter()(**EXPORTER_OPTIONS)
+    body, _ = _EXPORTER.from_notebook_node(
+        notebook, resources={"ks2": {"kicker": html.escape(title), "meta": meta, "footer": footer}}
+    )
+    return body
+
+
+#: How a report page is exported: our template, no input cells, no prompts.
+EXPORTER_OPTIONS = {
+    "template_name": "ks2report",
+    "extra_template_basedirs": [str(TEMPLATE_DIR)],
+    "exclude_input": True,
+    "exclude_input_prompt": True,
+    "exclude_output_prompt": True,
+    "optimistic_validation": True,  # the notebook checked once, not after each of a dozen preprocessors
+}
+
+
+def for_readers(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook with what never reaches a cabinet report taken out of its code cells' outputs: tracebacks and
+    stderr (in place; the caller passes its own copy)."""
+    for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = [
                 o
@@ -365,20 +388,7 @@ def to_html(notebook: nbformat.NotebookNode, title: str, meta: str, footer: str)
                 if o.get("output_type") != "error"
                 and not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
-    notebook.metadata["title"] = title
-    if _EXPORTER is None:
-        _EXPORTER = _report_exporter()(
-            template_name="ks2report",
-            extra_template_basedirs=[str(TEMPLATE_DIR)],
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-            optimistic_validation=True,  # the notebook checked once, not after each of a dozen preprocessors
-        )
-    body, _ = _EXPORTER.from_notebook_node(
-        notebook, resources={"ks2": {"kicker": html.escape(title), "meta": meta, "footer": footer}}
-    )
-    return body
+    return notebook
 
 
 #: The opening tag of an output area or a text cell's wrapper, the elements nbconvert makes focusable: a ``div``
