@@ -40,6 +40,10 @@ def _link_tree(src: Path, dst: Path) -> None:
 @pytest.fixture
 def data_copy(tmp_path, monkeypatch):
     """A project root whose data/ is a copy of the shipped data; processed tables built once from it."""
+    yield from _data_copy(tmp_path, monkeypatch)
+
+
+def _data_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     root = tmp_path / "project"
     dataset.build_all()
     shipped_processed = paths.processed_dir()
@@ -249,13 +253,26 @@ def national_file_relabelled(year_from: int, year_to: int, folder: Path) -> Path
     return path
 
 
+@pytest.fixture(scope="module")
+def new_year(tmp_path_factory):
+    """A copy of the data with a year the workbook has never seen added by ``data add`` (2018's real national
+    results relabelled as 2026, with progress), and the council files and notebooks to report on it: made once
+    for the two tests below, which only read it. Yields the root and what ``data add`` printed."""
+    tmp = tmp_path_factory.mktemp("new-year")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for root in _data_copy(tmp, monkeypatch):
+            for folder in ("notebooks", "rules", "plans", "scenarios"):
+                shutil.copytree(paths.package_dir().parents[1] / folder, root / folder)
+            new = national_file_relabelled(2018, 2026, tmp)
+            result = runner.invoke(app, ["data", "add", str(new)])
+            assert result.exit_code == 0, result.output
+            yield root, result.output
+
+
 @pytest.mark.slow
-def test_a_new_year_joins_every_analysis(data_copy, tmp_path):
-    # 2018's real national results, relabelled as 2026: a year the workbook has never seen, with progress.
-    new = national_file_relabelled(2018, 2026, tmp_path)
-    result = runner.invoke(app, ["data", "add", str(new)])
-    assert result.exit_code == 0, result.output
-    assert "added data/raw/local/2026/ks2_school_file/england_ks2revised.csv" in result.output
+def test_a_new_year_joins_every_analysis(new_year):
+    _, added = new_year
+    assert "added data/raw/local/2026/ks2_school_file/england_ks2revised.csv" in added
     assert coverage.latest_year() == 2026
     assert 2026 in coverage.progress_years() and (2025, 2026) in coverage.consecutive_pairs()
     # the risk model's backtest gains the new pair, judged on a model fitted on the pairs before it, no code changed
@@ -272,17 +289,14 @@ def test_a_new_year_joins_every_analysis(data_copy, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_new_year_renders_every_report(data_copy, tmp_path):
+def test_a_new_year_renders_every_report(new_year):
     """`ks2workbook report --la 850 --year 2026` after adding a year the workbook has never seen (2018's real
     national file relabelled as 2026, labelled as such here): every report shows that year, progress included."""
     from ks2workbook.reporting import pack as report_pack
     from ks2workbook.reporting.runner import REPORT_NOTEBOOKS
 
-    for folder in ("notebooks", "rules", "plans", "scenarios"):
-        shutil.copytree(paths.package_dir().parents[1] / folder, data_copy / folder)
-    new = national_file_relabelled(2018, 2026, tmp_path)
-    assert runner.invoke(app, ["data", "add", str(new)]).exit_code == 0
-    run = report_pack.run_pack([850], out_root=data_copy / "outputs", extra={"year": 2026}, jobs=1, progress=False)
+    root, _ = new_year
+    run = report_pack.run_pack([850], out_root=root / "outputs", extra={"year": 2026}, jobs=1, progress=False)
     assert not run.failed, [o.reason for o in run.failed]
     pages = {n: (run.run_dir / "850" / f"{n}.html").read_text() for n in REPORT_NOTEBOOKS}
     for name, page in pages.items():

@@ -81,8 +81,9 @@ def broken_project(tmp_path, monkeypatch):
         ]
     )
     nbformat.write(boom, root / "notebooks" / "boom.ipynb")
-    monkeypatch.setenv("KS2WB_ROOT", str(root))
+    # The shipped tables, named before the root moves (else they would be built again inside the copy).
     monkeypatch.setenv("KS2WB_PROCESSED", str(paths.processed_dir()))
+    monkeypatch.setenv("KS2WB_ROOT", str(root))
     monkeypatch.setitem(report.REPORT_NOTEBOOKS, "boom", "Boom")
     pack.notebook_parameters.cache_clear()
     yield root
@@ -91,17 +92,17 @@ def broken_project(tmp_path, monkeypatch):
 
 def test_failure_in_one_la_keeps_its_last_good_report(broken_project, tmp_path):
     out = tmp_path / "out"
-    first = pack.run_pack([343], notebooks=["trends"], out_root=out, jobs=1, progress=False, date="2026-02-01")
+    first = pack.run_pack([343], notebooks=["floor"], out_root=out, jobs=1, progress=False, date="2026-02-01")
     assert not first.failed
-    good = (out / "2026-02-01" / "343" / "trends.html").read_bytes()
+    good = (out / "2026-02-01" / "343" / "floor.html").read_bytes()
     second = pack.run_pack(
-        [831, 343], notebooks=["trends", "boom"], out_root=out, jobs=1, progress=False, date="2026-02-01"
+        [831, 343], notebooks=["floor", "boom"], out_root=out, jobs=1, progress=False, date="2026-02-01"
     )
     assert [o.la_code for o in second.failed] == [343]
     failure = next(r for r in second.results if not r.ok)
     assert failure.notebook == "boom" and "deliberate failure for 343" in failure.error
     assert (out / "2026-02-01" / "831" / "boom.html").is_file()  # the other LA was written
-    assert (out / "2026-02-01" / "343" / "trends.html").read_bytes() == good  # previous good run untouched
+    assert (out / "2026-02-01" / "343" / "floor.html").read_bytes() == good  # previous good run untouched
     assert not (out / "2026-02-01" / "343" / "boom.html").exists()
     assert "deliberate failure" in (out / "2026-02-01" / "logs" / "343.log").read_text()
     assert "343" in (out / "2026-02-01" / "index.html").read_text()
@@ -124,6 +125,14 @@ def test_cli_report_exit_code_and_summary(tmp_path):
     assert "1 LA(s) done, 0 failed" in result.output
     assert json.dumps(str(tmp_path))  # output root used
     assert list(tmp_path.glob("*/831/trends.html"))
+
+
+def test_workers_take_the_largest_councils_first():
+    """Hampshire (hundreds of primary schools) before Derby before City of London (one): the quick packs come last,
+    so two workers finish together. Every council is kept, once."""
+    order = pack.largest_first([201, 831, 850, 420, 343])
+    assert order[0] == 850 and order.index(831) < order.index(201) and set(order[-2:]) == {201, 420}
+    assert sorted(order) == [201, 343, 420, 831, 850]
 
 
 def test_current_las_exclude_retired_councils():

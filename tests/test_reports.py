@@ -36,13 +36,15 @@ def panel(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def other_choices(tmp_path_factory) -> Path:
-    """Derby for 2018 (a national floor year) and for 2025 with the example local floor; Walsall with its
-    illustrative footprints; each must render in full."""
+    """Derby's whole pack for 2018 (a national floor year); Derby for 2025 with the example local floor, and
+    Walsall with its illustrative footprints, the pages each choice changes (the floor or the plan, and the
+    cabinet summary that reports both)."""
     out = tmp_path_factory.mktemp("choices")
     runs = [
         report_pack.run_pack([831], out_root=out / "2018", extra={"year": 2018}, jobs=1, progress=False),
         report_pack.run_pack(
             [831],
+            notebooks=list(CHOICE_PAGES["local"]),
             out_root=out / "local",
             extra={"local_rule_file": "rules/local_floor_example.yaml"},
             jobs=1,
@@ -50,6 +52,7 @@ def other_choices(tmp_path_factory) -> Path:
         ),
         report_pack.run_pack(
             [335],
+            notebooks=list(CHOICE_PAGES["walsall"]),
             out_root=out / "walsall",
             extra={"clusters_file": "plans/clusters_walsall_example.yaml"},
             jobs=1,
@@ -173,15 +176,25 @@ def test_excel_workbook_has_the_tables_and_no_formula(panel):
     assert "Chance below next year (%)" in header
 
 
+#: The pages rendered and read for each choice other than the default pack (2018: every page).
+CHOICE_PAGES = {
+    "2018": tuple(REPORT_NOTEBOOKS),
+    "local": ("cabinet_summary", "floor"),
+    "walsall": ("cabinet_summary", "capacity"),
+}
+
+
 def test_other_years_and_council_files_render(other_choices):
-    pages = {
-        # Derby's floor page lists its statistical neighbours (Walsall and Peterborough among them) beside it
-        "2018": read(next((other_choices / "2018").glob("*/831/floor.html")), "Derby", _names_allowed(831)),
-        "local": read(next((other_choices / "local").glob("*/831/floor.html")), "Derby", _names_allowed(831)),
-        "walsall": read(next((other_choices / "walsall").glob("*/335/capacity.html")), "Walsall", {"Derby"}),
-    }
-    for label, page in pages.items():
-        assert not page.problems, (label, page.problems[:5])
+    council = {"2018": (831, "Derby"), "local": (831, "Derby"), "walsall": (335, "Walsall")}
+    every = {}
+    for label, names in CHOICE_PAGES.items():
+        code, name = council[label]
+        # Derby's pages name its statistical neighbours (Walsall and Peterborough among them) beside it
+        for notebook in names:
+            page = read(next((other_choices / label).glob(f"*/{code}/{notebook}.html")), name, _names_allowed(code))
+            assert not page.problems, (label, notebook, page.problems[:5])
+            every[label, notebook] = page
+    pages = {"2018": every["2018", "floor"], "local": every["local", "floor"], "walsall": every["walsall", "capacity"]}
     assert "the national floor for 2018" in pages["2018"].text
     assert "the council's local floor" in pages["local"].text
     assert "An illustration, not the council's own map" in pages["walsall"].text

@@ -263,6 +263,35 @@ def test_killing_a_run_kills_its_workers_and_kernels(tmp_path):
     assert not published  # nothing was published after the run died
 
 
+def _marked(mark: str) -> list[int]:
+    """Processes whose environment carries ``KS2WB_TEST_MARK=mark`` (workers and their kernels inherit it), but
+    multiprocessing's resource tracker, which lives as long as this process, by design."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit() and int(proc.name) != os.getpid() and _alive(int(proc.name)):
+            try:
+                marked = f"KS2WB_TEST_MARK={mark}".encode() in (proc / "environ").read_bytes().split(b"\0")
+                tracker = b"multiprocessing.resource_tracker" in (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if marked and not tracker:
+                found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_refused_run_of_many_councils_leaves_no_worker_or_kernel(tmp_path, monkeypatch):
+    """The workers of a run of many councils start (and boot their kernels) while the inputs are checked; a run
+    refused by the checks stops them all and says why in one line."""
+    mark = f"refused-{os.getpid()}-{time.time_ns()}"
+    monkeypatch.setenv("KS2WB_TEST_MARK", mark)
+    with pytest.raises(WorkbookError, match=r"^year must be a year such as 2025 \(got 'twenty'\)$"):
+        report_pack.run_pack([831, 343], out_root=tmp_path, extra={"year": "twenty"}, jobs=2, progress=False)
+    assert _marked(mark) == []  # gone when the message is given, not some time later
+    assert not list(tmp_path.rglob("*.html"))
+
+
 # ------------------------------------------------------------------------------------------------------------
 # 6. No live formula in an export
 # ------------------------------------------------------------------------------------------------------------

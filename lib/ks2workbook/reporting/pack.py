@@ -426,6 +426,7 @@ def run_pack(
     # This process's kernels (none when workers run the councils) warm up while the inputs are checked; they are
     # sent none of them.
     sessions = kernels_here(len(la_codes), jobs, len(set(notebooks or REPORT_NOTEBOOKS)))
+    pool = None if sessions else _start_workers(max(1, min(jobs, len(set(map(str, la_codes))))))
     try:
         notebooks = list(dict.fromkeys(notebooks or REPORT_NOTEBOOKS))
         check_notebooks(notebooks)
@@ -436,6 +437,8 @@ def run_pack(
     except BaseException:
         for session in sessions:  # a refused run leaves no kernel behind
             session.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         raise
     started = time.perf_counter()
     run_dir = root / (date or run_date())
@@ -452,14 +455,8 @@ def run_pack(
                 _add(seconds, spent, outcome.seconds)
                 bar.update()
         else:
-            pool = ProcessPoolExecutor(
-                max_workers=min(jobs, len(codes)),
-                mp_context=get_context("spawn"),
-                initializer=_worker_init,
-                initargs=(os.getpid(),),
-            )
             with pool:
-                futures = [pool.submit(_worker_task, c, notebooks, str(run_dir), extra) for c in codes]
+                futures = [pool.submit(_worker_task, c, notebooks, str(run_dir), extra) for c in largest_first(codes)]
                 for future in as_completed(futures):
                     outcome, spent = future.result()
                     outcomes.append(outcome)
@@ -472,6 +469,27 @@ def run_pack(
         seconds["wall"] = time.perf_counter() - started
         log = _write_log(run_dir, outcomes, seconds, jobs)
     return PackRun(outcomes, run_dir, log, seconds)
+
+
+def _start_workers(count: int) -> ProcessPoolExecutor:
+    """The worker processes, started now so that each boots its kernel (:func:`_worker_init`) while this process
+    checks the run's inputs, instead of after: a pool starts a worker only when work is sent, so each is sent a
+    task that does nothing."""
+    pool = ProcessPoolExecutor(
+        max_workers=count, mp_context=get_context("spawn"), initializer=_worker_init, initargs=(os.getpid(),)
+    )
+    for _ in range(count):
+        pool.submit(int)
+    return pool
+
+
+def largest_first(codes: Sequence[int]) -> list[int]:
+    """The councils in the order the workers take them: most schools first, so that the last ones sent are the
+    quick ones and the workers finish together, not one waiting while the other makes a large council's pack
+    (a pack's time grows with its schools)."""
+    schools = dataset.load("schools")
+    sizes = schools.loc[schools["is_primary"].fillna(False).astype(bool), "la_code_now"].value_counts()
+    return sorted(codes, key=lambda code: -int(sizes.get(code, 0)))
 
 
 def _add(total: dict[str, float], *parts: dict[str, float]) -> None:
