@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pytest
+from ks2workbook.core import paths, safe_yaml
 from ks2workbook.core.errors import ConfigError, WorkbookError
 from ks2workbook.core.safe_yaml import YamlFile, dotted, parse_yaml, read_yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -132,3 +133,45 @@ def test_module_checks_use_the_same_form():
 def test_dotted():
     assert dotted(()) == "(top level)"
     assert dotted(("supply", "employed", 0, "fte")) == "supply.employed[0].fte"
+
+
+def _both_ways(text: str, shown: str) -> tuple[YamlFile, YamlFile]:
+    fast = parse_yaml(text, shown)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(safe_yaml, "_FastLoader", None)
+        slow = parse_yaml(text, shown)
+    return fast, slow
+
+
+def test_libyaml_reads_every_shipped_file_as_the_python_parser_does():
+    """Files are composed by libyaml (several times faster; the catalogue and rule files are read by every run
+    and kernel): every YAML file of the project gives the same values, of the same types, on the same lines."""
+    root = paths.project_root()
+    files = [p for p in root.rglob("*.yaml") if not {".venv", "outputs", ".git"} & set(p.relative_to(root).parts)]
+    assert len(files) >= 15 and safe_yaml._FastLoader is not None
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        assert safe_yaml._compose_fast(text) is not None, file
+        fast, slow = _both_ways(text, file.name)
+        assert repr(fast.data) == repr(slow.data) and fast.lines == slow.lines, file
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: [1, 2\nb: 3\n", "a: 1\n  b: 2\n", "a: 1\n\tb: 2\n", "ok: \x07\n", "date: 2010-02-30\nsame: 1\nsame: 2\n"],
+)
+def test_what_libyaml_cannot_read_is_worded_by_the_python_parser(text):
+    """A file libyaml refuses (or one with a character PyYAML's reader refuses) is read again by the pure-Python
+    parser, whose message names the line and the problem: the same message as without libyaml."""
+    with pytest.raises(ConfigError) as fast:
+        parse_yaml(text, "f.yaml")
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(ConfigError) as slow:
+        patch.setattr(safe_yaml, "_FastLoader", None)
+        parse_yaml(text, "f.yaml")
+    assert str(fast.value) == str(slow.value) and str(fast.value).startswith("f.yaml: line ")
+    assert "\n" not in str(fast.value) and "<unicode string>" not in str(fast.value)
+
+
+def test_a_control_character_is_named_with_its_line():
+    with pytest.raises(ConfigError, match=r"^f\.yaml: line 2: a control character \(#x0007\), which a YAML file"):
+        parse_yaml("a: 1\nb: x\x07y\n", "f.yaml")

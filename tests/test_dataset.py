@@ -10,10 +10,12 @@ import pytest
 from ks2workbook.analyses import quality
 from ks2workbook.core import paths
 from ks2workbook.core.errors import RawFileError
-from ks2workbook.data import catalogue, schemas
+from ks2workbook.data import cache, catalogue, schemas
 from ks2workbook.data import tables as dataset
 from ks2workbook.data.readers import lait
 from ks2workbook.data.values import is_suppressed, parse_floats, to_number
+
+SHIPPED_PROCESSED = paths.processed_dir()
 
 
 def test_to_number_keeps_suppression_missing():
@@ -189,3 +191,36 @@ def test_one_computation_checks_each_table_once(monkeypatch):
     for _ in range(3):
         dataset.load("areas")
     assert looked.count("areas") == 3
+
+
+def test_refresh_builds_only_the_stale_tables_and_refuses_a_changed_file(scratch_root):
+    """Before a report run: a table whose raw file changed (and was accepted) is built again, the fresh ones are
+    neither built nor read, and a changed file not accepted stops the run naming it."""
+    shutil.copytree(SHIPPED_PROCESSED, scratch_root / "data" / "processed", ignore=shutil.ignore_patterns(cache.STORE))
+    cache.clear_all()
+    codes = scratch_root / "data/raw/dfe_lait/reference/la_code_list.xlsx"
+    frame = pd.read_excel(codes, engine="calamine")
+    frame.loc[frame["LA Number"] == 831, "LA Name"] = "Derby City"
+    frame.to_excel(codes, index=False)
+    with pytest.raises(RawFileError, match="la_code_list.xlsx .* has changed"):
+        dataset.refresh()
+    catalogue.accept(codes)
+    built, read = [], []
+    real_build, real_read = dataset.build, dataset._load_cached
+
+    class Reads:  # the cached read of a table's file, counted
+        def __call__(self, name, *args):
+            read.append(name)
+            return real_read(name, *args)
+
+        def cache_clear(self):
+            real_read.cache_clear()
+
+    with pytest.MonkeyPatch.context() as spy:
+        spy.setattr(dataset, "build", lambda name: built.append(name) or real_build(name))
+        spy.setattr(dataset, "_load_cached", Reads())
+        dataset.refresh()
+    # the list of councils, and the LA figures named by it; the build of the second reads the first
+    assert built == ["areas", "la_indicators"] and set(read) <= {"areas"}
+    assert all(dataset.is_fresh(name) for name in dataset.TABLES)
+    assert dataset.load("areas").set_index("la_code").loc[831, "la_name"] == "Derby City"

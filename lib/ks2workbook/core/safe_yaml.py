@@ -58,6 +58,16 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+#: The same loader on libyaml's parser (PyYAML's C extension, where it was built with it): the same nodes, lines
+#: and values, several times faster (the catalogue and the rule files are read by every run and every kernel).
+_FastLoader: type | None = None
+if getattr(yaml, "CSafeLoader", None) is not None:
+
+    class _FastLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        """:class:`_Loader` on libyaml's parser."""
+
+    _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
 
 def excerpt(value: object, n: int = 60) -> str:
     """A short, single-line quotation of a value from a file, for error messages (never the whole file): text
@@ -97,19 +107,37 @@ def _check_bounds(text: str, shown: str, max_bytes: int, max_nodes: int) -> None
         return  # the parse below reports it with its line
 
 
-def parse_yaml(text: str, shown: str, *, max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> YamlFile:
-    """Parse YAML text and record the 1-based line of every key and list item, by path.
+def _compose_fast(text: str) -> tuple[yaml.Node | None, Any] | None:
+    """The node tree and the data by libyaml, for text it reads without complaint; None otherwise (no libyaml, a
+    character the pure-Python reader refuses, or any error), and :func:`_compose` then reads the file and words
+    what is wrong, as it always has."""
+    if _FastLoader is None or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return None
+    loader = _FastLoader(text)
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
 
-    Bounds first (:func:`_check_bounds`); then the node tree is composed, because only nodes carry line numbers,
-    and constructed into the data. Duplicate keys are refused (PyYAML would keep the last one, hiding a mistyped
-    override).
-    """
-    _check_bounds(text, shown, max_bytes, max_nodes)
+
+def _compose(text: str, shown: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree and the data by PyYAML's pure-Python parser, whose messages name the line and the problem."""
     loader = None
     try:
         loader = _Loader(text)  # the reader refuses control characters here already
         root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
+        return root, (loader.construct_document(root) if root is not None else None)
+    except yaml.reader.ReaderError as exc:  # a character no YAML file may hold: its line, not the reader's words
+        line = text[: exc.position].count("\n") + 1
+        raise ConfigError(
+            f"{shown}: line {line}: a control character (#x{exc.character:04x}), which a YAML file may not hold; "
+            "remove it"
+            if isinstance(exc.character, int)
+            else f"{shown}: line {line}: {exc.reason}"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "somewhere"
@@ -122,6 +150,16 @@ def parse_yaml(text: str, shown: str, *, max_bytes: int = MAX_BYTES, max_nodes: 
         if loader is not None:
             loader.dispose()
 
+
+def parse_yaml(text: str, shown: str, *, max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES) -> YamlFile:
+    """Parse YAML text and record the 1-based line of every key and list item, by path.
+
+    Bounds first (:func:`_check_bounds`); then the node tree is composed, because only nodes carry line numbers,
+    and constructed into the data. Duplicate keys are refused (PyYAML would keep the last one, hiding a mistyped
+    override).
+    """
+    _check_bounds(text, shown, max_bytes, max_nodes)
+    root, data = _compose_fast(text) or _compose(text, shown)
     lines: dict[Loc, int] = {(): 1}
 
     def walk(node: yaml.Node, path: Loc) -> None:

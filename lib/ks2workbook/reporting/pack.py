@@ -430,7 +430,7 @@ def run_pack(
     try:
         notebooks = list(dict.fromkeys(notebooks or REPORT_NOTEBOOKS))
         check_notebooks(notebooks)
-        dataset.build_all()  # fresh tables before workers read them
+        dataset.refresh()  # fresh tables before workers read them
         codes = list(dict.fromkeys(areas.require_la(c).code for c in la_codes))  # each council once
         extra = dict(extra or {})
         define_all(codes, extra)  # every parameter and council file checked before any notebook runs
