@@ -22,7 +22,7 @@ HEADLINE = "KS2RWM_Expected_STD"
 NATIONAL_SHARE = 0.5
 
 
-@cached_on("school_results", "areas")
+@cached_on("school_results", "areas", persist=True)
 def _school_years(measure: str, national: bool) -> tuple[int, ...]:
     results = tables.load("school_results")
     rows = results.dropna(subset=[measure])
@@ -68,7 +68,7 @@ def previous_year(year: int, measure: str = "rwm_exp") -> int | None:
     return earlier[-1] if earlier else None
 
 
-@cached_on("la_indicators")
+@cached_on("la_indicators", persist=True)
 def _indicator_years(indicator: str, la_code: int | None) -> tuple[int, ...]:
     table = tables.load("la_indicators")
     rows = table[(table["indicator"] == indicator) & table["value"].notna()]

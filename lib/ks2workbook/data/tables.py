@@ -650,6 +650,14 @@ def load(name: str) -> pd.DataFrame:
 
     Returns a shallow copy (pandas copy-on-write keeps the cached frame safe from the caller's changes).
     """
+    _ensure_fresh(name)
+    path = processed_dir() / f"{name}.parquet"
+    return _load_cached(name, str(processed_dir()), path.stat().st_mtime_ns).copy(deep=False)
+
+
+def _ensure_fresh(name: str) -> None:
+    """The table's raw files checked and the cached file built again if stale, without reading it (what
+    :func:`tables_version` needs: a result kept in the national store is found without reading the table)."""
     if name not in TABLES:
         raise KeyError(f"unknown table {name!r}; tables: {', '.join(TABLES)}")
     key = (name, str(processed_dir()))
@@ -658,14 +666,12 @@ def load(name: str) -> pd.DataFrame:
         _verify_inputs(name)
         if not is_fresh(name):
             for dep in TABLES[name][2]:
-                load(dep)
+                _ensure_fresh(dep)
             build(name)
             stamp = _stat_stamp(name)  # the files as the build left them
             if _PINNED is not None:
                 _PINNED[name] = stamp
         _CHECKED[key] = stamp
-    path = processed_dir() / f"{name}.parquet"
-    return _load_cached(name, str(processed_dir()), path.stat().st_mtime_ns).copy(deep=False)
 
 
 def tables_version(*names: str) -> tuple[tuple[str, int], ...]:
@@ -673,7 +679,7 @@ def tables_version(*names: str) -> tuple[tuple[str, int], ...]:
     after :func:`load` has rebuilt any stale one: the key for library caches of computations over the tables."""
     out = []
     for name in names:
-        load(name)
+        _ensure_fresh(name)
         path = processed_dir() / f"{name}.parquet"
         out.append((str(path), path.stat().st_mtime_ns if path.exists() else 0))
     return tuple(out)
@@ -684,7 +690,7 @@ def content_version(*names: str) -> str:
     Unlike :func:`tables_version` it does not change when a table is rebuilt the same (the key of stored results)."""
     digest = hashlib.sha256()
     for name in names:
-        load(name)
+        _ensure_fresh(name)
         digest.update(name.encode())
         digest.update(_manifest_path(name).read_bytes())
     return digest.hexdigest()
@@ -693,10 +699,8 @@ def content_version(*names: str) -> str:
 def refresh() -> None:
     """Every table checked against its raw files and code, and built again where stale, without reading the fresh
     ones (what a report run needs before its kernels read them: reading all seven cost half a second)."""
-    for name in TABLES:  # in order: a table's own tables come before it
-        _verify_inputs(name)
-        if not is_fresh(name):
-            build(name)
+    for name in TABLES:
+        _ensure_fresh(name)
 
 
 def build_all(force: bool = False) -> dict[str, int]:
