@@ -58,3 +58,26 @@ def test_a_legend_below_the_panels_keeps_its_room():
     lowest_axes = min(ax.get_tightbbox(renderer).y0 for ax in axes.ravel())
     assert lowest_axes >= legend_top  # the tick labels sit above the legend
     assert _draws_on_saving(fig) == 1
+
+
+def test_the_spread_of_schools_says_each_missing_year_in_its_own_column():
+    """Every school's dot, year by year (the trends page), from the Isles of Scilly's real rows: the years without
+    tests are shaded and labelled as on every other chart, a year with tests but no school file held is said
+    upright in its own column, and a council figure suppressed in every year has no entry in the key."""
+    import pandas as pd
+    from ks2workbook.data import tables
+    from ks2workbook.views.trends import plot_school_spread
+
+    results = tables.load("school_results")
+    dots = results.loc[results["la_code"] == 420, ["year", "rwm_exp", "cohort"]].dropna(subset=["rwm_exp"])
+    years = list(range(2016, 2026))
+    assert set(dots["year"]) == {2016, 2017, 2018, 2023, 2024, 2025}
+    suppressed = pd.Series(float("nan"), index=sorted(set(dots["year"])))
+    fig = plot_school_spread(dots, years, "Isles of Scilly", suppressed, small=10)
+    ax = fig.axes[0]
+    texts = {t.get_text(): t for t in ax.texts}
+    assert "No tests (COVID)" in texts and "no tests" not in texts
+    upright = [t for t in ax.texts if t.get_text() == "no school results"]
+    assert sorted(round(t.get_position()[0]) for t in upright) == [2019, 2022]
+    assert all(t.get_rotation() == 90 for t in upright)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a school"]

@@ -201,7 +201,7 @@ def plot_school_spread(dots: pd.DataFrame, years: list[int], area_name: str, la_
             lw=1,
             label=f"a school with fewer than {small} pupils",
         )
-    if la_value is not None:
+    if la_value is not None and la_value.notna().any():  # a council figure the DfE suppressed every year: no key
         ax.plot(
             la_value.index,
             la_value.to_numpy(),
@@ -215,10 +215,12 @@ def plot_school_spread(dots: pd.DataFrame, years: list[int], area_name: str, la_
     style.year_axis(ax, years)
     ax.set_ylim(0, 102)
     held = set(dots["year"])
+    # The years without tests shaded as on every other chart; a year with tests but no school file held said
+    # upright in its own column (side by side, the labels of neighbouring years ran into each other).
+    style.shade_gap_years(ax, [y for y in NO_TEST_YEARS if y in years and y not in held])
     for y in years:
-        if y not in held:
-            text = "no tests" if y in NO_TEST_YEARS else "no school\nresults"
-            ax.text(y, 50, text, ha="center", va="center", fontsize=8, color="#555555")
+        if y not in held and y not in NO_TEST_YEARS:
+            ax.text(y, 50, "no school results", ha="center", va="center", rotation=90, fontsize=8, color="#555555")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
@@ -226,8 +228,8 @@ def plot_school_spread(dots: pd.DataFrame, years: list[int], area_name: str, la_
 @page.section(
     "How widely the council's schools differ",
     part="trends",
-    intro="Each dot is one school; larger dots are larger year groups where the file publishes them. The red dash "
-    "is the council as a whole.",
+    intro="Each dot is one school; larger dots are larger year groups where the file publishes them. The thick "
+    "orange-red dash is the council as a whole.",
 )
 def section_spread(facts: PackFacts) -> list:
     t = facts.trends
