@@ -34,11 +34,9 @@ help:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# --no-compile: pip would compile every module of every package (half of the install's time, 47 s of 88 here);
-# Python compiles the few it imports, once, when they are first imported.
 $(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check "pip==25.3"
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ks2workbook)" > /dev/null
 	touch $(STAMP)
 
