@@ -175,3 +175,45 @@ def test_what_libyaml_cannot_read_is_worded_by_the_python_parser(text):
 def test_a_control_character_is_named_with_its_line():
     with pytest.raises(ConfigError, match=r"^f\.yaml: line 2: a control character \(#x0007\), which a YAML file"):
         parse_yaml("a: 1\nb: x\x07y\n", "f.yaml")
+
+
+@pytest.mark.parametrize(
+    "text", ["a:\t1\n", "a: 1\t\n", "a: [1,\t2]\n", "a: [what?]\n", "a: {b?c: 1}\n", "a: 1\n\ufeff", "a: !\n"]
+)
+def test_a_file_libyaml_would_read_more_leniently_means_what_it_always_meant(text):
+    """libyaml accepts tabs as spacing, ``?`` inside brackets and a late byte-order mark, which PyYAML's own parser
+    refuses, and reads a bare ``!`` otherwise: such text is read by the pure-Python parser, so a council's file is
+    valid, and means the same, whichever parser PyYAML was built with."""
+    assert safe_yaml._compose_fast(text) is None
+
+    def outcome(fast: bool):
+        with pytest.MonkeyPatch.context() as patch:
+            if not fast:
+                patch.setattr(safe_yaml, "_FastLoader", None)
+            try:
+                return repr(parse_yaml(text, "f.yaml").data)
+            except ConfigError as exc:
+                return str(exc)
+
+    assert outcome(True) == outcome(False)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("a: !!int x\n", "a value that cannot be read"),
+        ("a: !!bool x\n", "a value that cannot be read"),
+        ("a: 0x_\n", "a value that cannot be read"),
+        ("a: !!int\n", "a value that cannot be read"),
+        ("a: " + "[" * 3000 + "]" * 3000 + "\n", "nested more than 50 deep"),
+        ("a: " + "[" * 60 + "]" * 60 + "\n", "line 1: lists and mappings nested more than 50 deep"),
+        ("".join("  " * i + f"k{i}:\n" for i in range(80)) + "  " * 80 + "x: 1\n", "line 51: lists and mappings"),
+    ],
+)
+def test_values_yaml_cannot_build_and_deep_nesting_are_one_message(text, said):
+    """What made PyYAML raise a ValueError, KeyError, IndexError or RecursionError is one ConfigError naming the
+    file (hostile input gets one clear message, never a traceback)."""
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml(text, "f.yaml")
+    assert str(caught.value).startswith("f.yaml: ") and said in str(caught.value)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 200

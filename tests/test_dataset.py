@@ -193,7 +193,7 @@ def test_one_computation_checks_each_table_once(monkeypatch):
     assert looked.count("areas") == 3
 
 
-def test_refresh_builds_only_the_stale_tables_and_refuses_a_changed_file(scratch_root):
+def test_refresh_builds_only_the_stale_tables_and_refuses_a_changed_file(tables, scratch_root):
     """Before a report run: a table whose raw file changed (and was accepted) is built again, the fresh ones are
     neither built nor read, and a changed file not accepted stops the run naming it."""
     shutil.copytree(SHIPPED_PROCESSED, scratch_root / "data" / "processed", ignore=shutil.ignore_patterns(cache.STORE))

@@ -292,6 +292,18 @@ def test_a_refused_run_of_many_councils_leaves_no_worker_or_kernel(tmp_path, mon
     assert not list(tmp_path.rglob("*.html"))
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_run_refused_by_the_lock_leaves_no_worker_or_kernel(tmp_path, monkeypatch):
+    """The workers start before the output folder's lock is asked for: a run that finds another one writing stops
+    them as it says so."""
+    mark = f"locked-{os.getpid()}-{time.time_ns()}"
+    monkeypatch.setenv("KS2WB_TEST_MARK", mark)
+    with report_pack.run_lock(tmp_path), pytest.raises(WorkbookError, match="^another report run is writing"):
+        report_pack.run_pack([831, 343], out_root=tmp_path, jobs=2, progress=False)
+    assert _marked(mark) == []
+
+
 # ------------------------------------------------------------------------------------------------------------
 # 6. No live formula in an export
 # ------------------------------------------------------------------------------------------------------------

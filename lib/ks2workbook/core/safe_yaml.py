@@ -15,6 +15,7 @@ errors into those lines. What a file *means* (cross-field checks, hints about th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,9 @@ def dotted(loc: Loc) -> str:
 #: what would tie up a machine. A file over them is refused before it is parsed.
 MAX_BYTES = 1_000_000
 MAX_NODES = 20_000
+#: Levels of lists and mappings one inside another (a council file has three or four; thousands would exhaust
+#: the parser's recursion).
+MAX_DEPTH = 50
 
 
 class _Loader(yaml.SafeLoader):
@@ -87,9 +91,19 @@ def _check_bounds(text: str, shown: str, max_bytes: int, max_nodes: int) -> None
     lines = text.count("\n")
     if lines > max_nodes:  # every key or item is on a line of its own in a hand-written file
         raise ConfigError(f"{shown}: the file has {lines:,} lines; a rule or scenario file needs far fewer")
-    nodes = 0
+    nodes = depth = 0
     try:
         for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", _Loader)):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1
+                    raise ConfigError(
+                        f"{shown}: line {line}: lists and mappings nested more than {MAX_DEPTH} deep; a rule or "
+                        "scenario file needs a few levels"
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 line = event.start_mark.line + 1
                 raise ConfigError(
@@ -108,19 +122,29 @@ def _check_bounds(text: str, shown: str, max_bytes: int, max_nodes: int) -> None
 
 
 def _compose_fast(text: str) -> tuple[yaml.Node | None, Any] | None:
-    """The node tree and the data by libyaml, for text it reads without complaint; None otherwise (no libyaml, a
-    character the pure-Python reader refuses, or any error), and :func:`_compose` then reads the file and words
-    what is wrong, as it always has."""
-    if _FastLoader is None or yaml.reader.Reader.NON_PRINTABLE.search(text):
+    """The node tree and the data by libyaml, for text it reads as the pure-Python parser does; None otherwise (no
+    libyaml, a character the pure-Python reader refuses, something libyaml reads more leniently, or any error),
+    and :func:`_compose` then reads the file and words what is wrong, as it always has."""
+    if _FastLoader is None or yaml.reader.Reader.NON_PRINTABLE.search(text) or _LENIENT.search(text, 1):
         return None
     loader = _FastLoader(text)
     try:
         root = loader.get_single_node()
         return root, (loader.construct_document(root) if root is not None else None)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, *_UNREADABLE):
         return None
     finally:
         loader.dispose()
+
+
+#: What libyaml accepts and PyYAML's own parser refuses or reads otherwise (tabs as spacing, ``?`` in a bracketed
+#: value, a byte-order mark after the start, a bare ``!`` tag): text holding any of them takes the pure-Python path,
+#: so a file is valid, and means the same, whichever parser PyYAML was built with. No shipped file holds one.
+_LENIENT = re.compile(r"[\t?!\ufeff]")
+
+#: Errors PyYAML raises, outside its own error types, when it builds a value it cannot read (``!!int x``,
+#: ``!!bool x``, ``0x_``).
+_UNREADABLE = (ValueError, KeyError, IndexError, TypeError)
 
 
 def _compose(text: str, shown: str) -> tuple[yaml.Node | None, Any]:
@@ -130,6 +154,12 @@ def _compose(text: str, shown: str) -> tuple[yaml.Node | None, Any]:
         loader = _Loader(text)  # the reader refuses control characters here already
         root = loader.get_single_node()
         return root, (loader.construct_document(root) if root is not None else None)
+    except RecursionError:  # brackets inside brackets beyond libyaml's limit, which the bounds could not count
+        raise ConfigError(
+            f"{shown}: lists and mappings nested more than {MAX_DEPTH} deep; a rule or scenario file needs a few levels"
+        ) from None
+    except _UNREADABLE as exc:  # a tagged value PyYAML cannot build, e.g. "!!int x"
+        raise ConfigError(f"{shown}: not valid YAML (a value that cannot be read: {excerpt(str(exc))})") from None
     except yaml.reader.ReaderError as exc:  # a character no YAML file may hold: its line, not the reader's words
         line = text[: exc.position].count("\n") + 1
         raise ConfigError(

@@ -676,7 +676,8 @@ def _ensure_fresh(name: str) -> None:
 
 def tables_version(*names: str) -> tuple[tuple[str, int], ...]:
     """A hashable version of the named cached tables (path and modification time of each parquet file), taken
-    after :func:`load` has rebuilt any stale one: the key for library caches of computations over the tables."""
+    once any stale one has been rebuilt (the tables are not read): the key for library caches of computations over
+    the tables."""
     out = []
     for name in names:
         _ensure_fresh(name)

@@ -418,28 +418,46 @@ def run_pack(
 ) -> PackRun:
     """Render the pack for each LA. ``jobs`` > 1 runs LAs in parallel worker processes (one kernel each); one LA
     alone runs in this process on ``jobs`` kernels (its notebooks dealt out between them)."""
-    from tqdm import tqdm
-
     root = out_root or outputs_dir()
     if jobs < 1:
         raise WorkbookError(f"jobs must be 1 or more (got {jobs})")
     # This process's kernels (none when workers run the councils) warm up while the inputs are checked; they are
     # sent none of them.
     sessions = kernels_here(len(la_codes), jobs, len(set(notebooks or REPORT_NOTEBOOKS)))
-    pool = None if sessions else _start_workers(max(1, min(jobs, len(set(map(str, la_codes))))))
+    pool = None if sessions or not la_codes else _start_workers(min(jobs, len(set(map(str, la_codes)))))
     try:
-        notebooks = list(dict.fromkeys(notebooks or REPORT_NOTEBOOKS))
-        check_notebooks(notebooks)
-        dataset.refresh()  # fresh tables before workers read them
-        codes = list(dict.fromkeys(areas.require_la(c).code for c in la_codes))  # each council once
-        extra = dict(extra or {})
-        define_all(codes, extra)  # every parameter and council file checked before any notebook runs
-    except BaseException:
-        for session in sessions:  # a refused run leaves no kernel behind
-            session.close()
+        try:
+            notebooks = list(dict.fromkeys(notebooks or REPORT_NOTEBOOKS))
+            check_notebooks(notebooks)
+            dataset.refresh()  # fresh tables before workers read them
+            codes = list(dict.fromkeys(areas.require_la(c).code for c in la_codes))  # each council once
+            extra = dict(extra or {})
+            define_all(codes, extra)  # every parameter and council file checked before any notebook runs
+        except BaseException:
+            for session in sessions:  # a refused run leaves no kernel behind
+                session.close()
+            raise
+        return _run(codes, notebooks, root, extra, jobs, progress, date, sessions, pool)
+    finally:  # refused at the checks or by the lock, or stopped on the way: no worker (nor its kernel) outlives it
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        raise
+
+
+def _run(
+    codes: list[int],
+    notebooks: list[str],
+    root: Path,
+    extra: dict,
+    jobs: int,
+    progress: bool,
+    date: str | None,
+    sessions: list[KernelSession],
+    pool: ProcessPoolExecutor | None,
+) -> PackRun:
+    """The run itself, once its inputs have passed: under the output folder's lock, each council in turn on this
+    process's kernels or sent to the workers."""
+    from tqdm import tqdm
+
     started = time.perf_counter()
     run_dir = root / (date or run_date())
     with run_lock(root):
@@ -454,7 +472,7 @@ def run_pack(
                 outcomes.append(outcome)
                 _add(seconds, spent, outcome.seconds)
                 bar.update()
-        else:
+        elif pool is not None:
             with pool:
                 futures = [pool.submit(_worker_task, c, notebooks, str(run_dir), extra) for c in largest_first(codes)]
                 for future in as_completed(futures):

@@ -229,7 +229,7 @@ def plot_school_spread(dots: pd.DataFrame, years: list[int], area_name: str, la_
     "How widely the council's schools differ",
     part="trends",
     intro="Each dot is one school; larger dots are larger year groups where the file publishes them. The thick "
-    "orange-red dash is the council as a whole.",
+    "orange-red dash, where the DfE publishes it, is the council as a whole.",
 )
 def section_spread(facts: PackFacts) -> list:
     t = facts.trends
