@@ -178,7 +178,18 @@ def test_a_control_character_is_named_with_its_line():
 
 
 @pytest.mark.parametrize(
-    "text", ["a:\t1\n", "a: 1\t\n", "a: [1,\t2]\n", "a: [what?]\n", "a: {b?c: 1}\n", "a: 1\n\ufeff", "a: !\n"]
+    "text",
+    [
+        "a:\t1\n",
+        "a: 1\t\n",
+        "a: [1,\t2]\n",
+        "a: [what?]\n",
+        "a: {b?c: 1}\n",
+        "a: 1\n\ufeff",
+        "a: !\n",
+        "\ta: 1\n",
+        "?a: 1\n",
+    ],
 )
 def test_a_file_libyaml_would_read_more_leniently_means_what_it_always_meant(text):
     """libyaml accepts tabs as spacing, ``?`` inside brackets and a late byte-order mark, which PyYAML's own parser
@@ -196,6 +207,7 @@ def test_a_file_libyaml_would_read_more_leniently_means_what_it_always_meant(tex
                 return str(exc)
 
     assert outcome(True) == outcome(False)
+    assert safe_yaml._compose_fast("\ufeff" + "a: 1\n") is not None  # a byte-order mark first is read alike
 
 
 @pytest.mark.parametrize(

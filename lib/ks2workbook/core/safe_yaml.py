@@ -50,6 +50,7 @@ MAX_NODES = 20_000
 #: Levels of lists and mappings one inside another (a council file has three or four; thousands would exhaust
 #: the parser's recursion).
 MAX_DEPTH = 50
+_TOO_DEEP = f"lists and mappings nested more than {MAX_DEPTH} deep; a rule or scenario file needs a few levels"
 
 
 class _Loader(yaml.SafeLoader):
@@ -92,30 +93,25 @@ def _check_bounds(text: str, shown: str, max_bytes: int, max_nodes: int) -> None
     if lines > max_nodes:  # every key or item is on a line of its own in a hand-written file
         raise ConfigError(f"{shown}: the file has {lines:,} lines; a rule or scenario file needs far fewer")
     nodes = depth = 0
+
+    def refuse(event: yaml.Event, problem: str) -> ConfigError:
+        return ConfigError(f"{shown}: line {event.start_mark.line + 1}: {problem}")
+
     try:
-        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", _Loader)):
+        for event in yaml.parse(text, Loader=_FastLoader or _Loader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    line = event.start_mark.line + 1
-                    raise ConfigError(
-                        f"{shown}: line {line}: lists and mappings nested more than {MAX_DEPTH} deep; a rule or "
-                        "scenario file needs a few levels"
-                    )
+                    raise refuse(event, _TOO_DEEP)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                line = event.start_mark.line + 1
-                raise ConfigError(
-                    f"{shown}: line {line}: anchors and aliases (& and *) are not allowed; write the value out"
-                )
+                raise refuse(event, "anchors and aliases (& and *) are not allowed; write the value out")
             if isinstance(event, yaml.NodeEvent):
                 nodes += 1
                 if nodes > max_nodes:
-                    line = event.start_mark.line + 1
-                    raise ConfigError(
-                        f"{shown}: line {line}: more than {max_nodes:,} keys and values; a rule or scenario file "
-                        "needs far fewer"
+                    raise refuse(
+                        event, f"more than {max_nodes:,} keys and values; a rule or scenario file needs far fewer"
                     )
     except yaml.YAMLError:
         return  # the parse below reports it with its line
@@ -125,7 +121,7 @@ def _compose_fast(text: str) -> tuple[yaml.Node | None, Any] | None:
     """The node tree and the data by libyaml, for text it reads as the pure-Python parser does; None otherwise (no
     libyaml, a character the pure-Python reader refuses, something libyaml reads more leniently, or any error),
     and :func:`_compose` then reads the file and words what is wrong, as it always has."""
-    if _FastLoader is None or yaml.reader.Reader.NON_PRINTABLE.search(text) or _LENIENT.search(text, 1):
+    if _FastLoader is None or yaml.reader.Reader.NON_PRINTABLE.search(text) or _LENIENT.search(text):
         return None
     loader = _FastLoader(text)
     try:
@@ -140,7 +136,7 @@ def _compose_fast(text: str) -> tuple[yaml.Node | None, Any] | None:
 #: What libyaml accepts and PyYAML's own parser refuses or reads otherwise (tabs as spacing, ``?`` in a bracketed
 #: value, a byte-order mark after the start, a bare ``!`` tag): text holding any of them takes the pure-Python path,
 #: so a file is valid, and means the same, whichever parser PyYAML was built with. No shipped file holds one.
-_LENIENT = re.compile(r"[\t?!\ufeff]")
+_LENIENT = re.compile(r"[\t?!]|(?!^)\ufeff")  # a byte-order mark first is read alike
 
 #: Errors PyYAML raises, outside its own error types, when it builds a value it cannot read (``!!int x``,
 #: ``!!bool x``, ``0x_``).
@@ -155,9 +151,7 @@ def _compose(text: str, shown: str) -> tuple[yaml.Node | None, Any]:
         root = loader.get_single_node()
         return root, (loader.construct_document(root) if root is not None else None)
     except RecursionError:  # brackets inside brackets beyond libyaml's limit, which the bounds could not count
-        raise ConfigError(
-            f"{shown}: lists and mappings nested more than {MAX_DEPTH} deep; a rule or scenario file needs a few levels"
-        ) from None
+        raise ConfigError(f"{shown}: {_TOO_DEEP}") from None
     except _UNREADABLE as exc:  # a tagged value PyYAML cannot build, e.g. "!!int x"
         raise ConfigError(f"{shown}: not valid YAML (a value that cannot be read: {excerpt(str(exc))})") from None
     except yaml.reader.ReaderError as exc:  # a character no YAML file may hold: its line, not the reader's words
