@@ -34,9 +34,14 @@ help:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
+# The pinned packages are installed by uv (Astral's installer, itself from PyPI and pinned here like pip): the same
+# versions as pip gives from constraints.txt, in 45 s instead of 103 s on the 2-core machine, each compiled to
+# bytecode as pip does (this machine and CI set PYTHONDONTWRITEBYTECODE, so nothing is compiled later). Where uv
+# cannot install (no wheel for the platform, no route to PyPI), pip installs the same pins.
 $(STAMP): pyproject.toml constraints.txt | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check "pip==25.3"
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip==25.3" "uv==0.9.7"
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -c constraints.txt -e ".[dev]" || \
+	  $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ks2workbook)" > /dev/null
 	touch $(STAMP)
 
