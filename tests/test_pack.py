@@ -1,5 +1,5 @@
-"""The report pack: two LAs into a temporary folder, every file checked; a broken notebook fails one LA only and
-leaves the previous good run untouched; two runs at once are refused."""
+"""The report pack: a broken notebook fails one LA only and leaves the previous good run untouched; two runs at
+once are refused. (Every file of a whole pack is checked on the panel of tests/test_reports.py.)"""
 
 from __future__ import annotations
 
@@ -19,43 +19,6 @@ from ks2workbook.rules.pack import PARAMETERS
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def two_la_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("pack")
-    run = pack.run_pack([831, 343], out_root=out, jobs=1, progress=False, date="2026-01-31")
-    return run, out
-
-
-def test_two_las_every_file(two_la_run):
-    run, out = two_la_run
-    assert not run.failed, [r.error for r in run.results if not r.ok]
-    day = out / "2026-01-31"
-    for code in (831, 343):
-        folder = day / str(code)
-        for name in report.REPORT_NOTEBOOKS:
-            page = (folder / f"{name}.html").read_text(encoding="utf-8")
-            assert page.startswith("<!DOCTYPE html>") and "</html>" in page
-            assert "hl-ipython3" not in page and "Traceback" not in page
-            name_of = {831: "Derby", 343: "Sefton"}[code]
-            assert f"{name_of}, " in page and "with the KS2 workbook, version" in page
-            assert "Open Government Licence" in page
-            executed = nbformat.read(folder / f"{name}.ipynb", as_version=4)
-            assert any(c.get("outputs") for c in executed.cells if c.cell_type == "code")
-            injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
-            assert injected and f"la_code = {code}" in injected[0].source
-        assert (folder / f"ks2_tables_{code}.xlsx").is_file() or not any(
-            "export.keep" in (paths.notebooks_dir() / f"{n}.ipynb").read_text() for n in report.REPORT_NOTEBOOKS
-        )
-        leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
-        assert leftovers == []
-    index = (day / "index.html").read_text()
-    assert 'href="831/trends.html"' in index and 'href="343/trends.html"' in index and "Derby" in index
-    assert 'href="2026-01-31/index.html"' in (out / "index.html").read_text()
-    assert not [p for p in day.iterdir() if p.name.startswith(".tmp-")]
-    assert run.log.is_file() and "831 trends: ok" in run.log.read_text()
-    assert {"kernel_start", "data_load", "analysis", "rendering", "wall"} <= set(run.seconds)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Whole report packs, rendered and read as a reader would (issue #12): a panel of councils, large and tiny and
 created since 2019, each renders a full pack with default parameters (the notebooks run top to bottom as
-committed); every page passes the reader's check; every figure shared by two pages is the same on both; the
-cabinet summary prints on two A4 pages; the Excel workbook holds the same tables with no live formula."""
+committed) with every file; every page passes the reader's check; every figure shared by two pages is the same on
+both; the cabinet summary prints on two A4 pages; the Excel workbook holds the same tables with no live formula."""
 
 from __future__ import annotations
 
@@ -26,12 +26,52 @@ pytestmark = pytest.mark.slow
 PANEL = (831, 343, 201, 420, 857, 940, 942)
 
 
+#: The panel's run date (a run names its folder after the date it is given).
+PANEL_DATE = "2026-01-31"
+
+
 @pytest.fixture(scope="module")
-def panel(tmp_path_factory) -> Path:
+def panel_run(tmp_path_factory) -> report_pack.PackRun:
     out = tmp_path_factory.mktemp("panel")
-    run = report_pack.run_pack(PANEL, out_root=out, extra={}, jobs=2, progress=False)
+    run = report_pack.run_pack(PANEL, out_root=out, extra={}, jobs=2, progress=False, date=PANEL_DATE)
     assert not run.failed, [(o.la_code, o.reason) for o in run.failed]
-    return run.run_dir
+    return run
+
+
+@pytest.fixture(scope="module")
+def panel(panel_run) -> Path:
+    return panel_run.run_dir
+
+
+def test_every_council_has_every_file(panel_run):
+    """Each council's folder holds every page as a finished HTML document with no code, its executed notebook
+    with the council's parameters injected, and the Excel tables; the run's folder is named for its date and
+    listed by the root index; nothing temporary is left; the log and the time split are written."""
+    import nbformat
+
+    day = panel_run.run_dir
+    assert day.name == PANEL_DATE
+    names = tables.load("areas").set_index("la_code")["la_name"]
+    index = (day / "index.html").read_text()
+    for code in PANEL:
+        folder = day / str(code)
+        for name in REPORT_NOTEBOOKS:
+            page = (folder / f"{name}.html").read_text(encoding="utf-8")
+            assert page.startswith("<!DOCTYPE html>") and "</html>" in page
+            assert "hl-ipython3" not in page and "Traceback" not in page
+            assert f"{names[code]}, " in page and "with the KS2 workbook, version" in page
+            assert "Open Government Licence" in page
+            executed = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+            assert any(c.get("outputs") for c in executed.cells if c.cell_type == "code")
+            injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+            assert injected and f"la_code = {code}" in injected[0].source
+        assert (folder / f"ks2_tables_{code}.xlsx").is_file()
+        assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+        assert f'href="{code}/trends.html"' in index
+    assert f'href="{PANEL_DATE}/index.html"' in (day.parent / "index.html").read_text()
+    assert not [p for p in day.iterdir() if p.name.startswith(".tmp-")]
+    assert panel_run.log.is_file() and "831 trends: ok" in panel_run.log.read_text()
+    assert {"kernel_start", "data_load", "analysis", "rendering", "wall"} <= set(panel_run.seconds)
 
 
 @pytest.fixture(scope="module")
