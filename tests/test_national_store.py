@@ -50,7 +50,7 @@ def test_what_a_pack_reads_from_the_store_equals_computing_it_afresh(monkeypatch
     precomputes) is recomputed here without the store and compared, value by value."""
     national.precompute()  # the store is filled (by make data, or now)
     keyed, read = {}, []
-    real_key, real_read = cache.store_key, cache._from_store
+    real_key, real_read = cache.store_key, cache.read_pickle
 
     def key(function, table_names, args, kwargs):
         k = real_key(function, table_names, args, kwargs)
@@ -64,7 +64,7 @@ def test_what_a_pack_reads_from_the_store_equals_computing_it_afresh(monkeypatch
         return held, value
 
     monkeypatch.setattr(cache, "store_key", key)
-    monkeypatch.setattr(cache, "_from_store", from_store)
+    monkeypatch.setattr(cache, "read_pickle", from_store)
     cache.clear_all()
     pack_facts._facts.cache_clear()
     national.precompute()  # a fresh process's view: everything national comes from the store
@@ -72,7 +72,7 @@ def test_what_a_pack_reads_from_the_store_equals_computing_it_afresh(monkeypatch
     assert len(read) >= 20, f"the default pack read only {len(read)} stored results"
     for expected in ("neighbours._series_index", "risk.backtest_summary", "strands.england", "accountability.stuck"):
         assert expected in names, f"{expected} was not read from the store"
-    monkeypatch.setattr(cache, "_from_store", real_read)
+    monkeypatch.setattr(cache, "read_pickle", real_read)
     for k, stored in read:
         function, args, kwargs = keyed[k]
         assert_same(stored, function(*args, **dict(kwargs)), f"{function.__qualname__}{args}")

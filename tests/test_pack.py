@@ -8,6 +8,7 @@ import os
 import shutil
 
 import nbformat
+import pandas as pd
 import pytest
 from ks2workbook.analyses import pack as pack_facts
 from ks2workbook.core import paths
@@ -126,6 +127,39 @@ def test_a_part_of_the_facts_is_computed_when_first_asked_for_and_once(fresh_fac
     first = facts.risk
     assert calls == [831] and facts.risk is first and first.ok
     assert facts.plan.ok and calls == [831]  # the plan reads the risk part already computed
+
+
+def test_the_kernels_of_one_council_share_the_parts_of_its_facts(fresh_facts, monkeypatch, tmp_path):
+    """With sharing on (the two kernels of a one-council run), a part computed by one kernel is written to the
+    run's folder and read by the other instead of computed again, equal to computing it; another year's pack does
+    not read it; a damaged file is computed again; with sharing off nothing is read or written."""
+    version = tables.tables_version(*tables.TABLES)
+    derby = pack_facts.define(la_code=831)
+    computed = pack_facts.PackFacts(derby, version).risk  # sharing off
+    assert list(tmp_path.iterdir()) == []
+    pack_facts.share_parts(str(tmp_path))
+    try:
+        written = pack_facts.PackFacts(derby, version).risk  # the first kernel
+        assert [f.name.split("-")[0] for f in tmp_path.glob("*.pickle")] == ["risk"]
+        real = pack_facts._risk
+        calls = []
+        monkeypatch.setattr(pack_facts, "_risk", lambda d: calls.append(d.year) or real(d))
+        read = pack_facts.PackFacts(derby, version).risk  # the second kernel
+        assert calls == [] and read.ok and read is not written
+        for part in (written, read):
+            pd.testing.assert_frame_equal(part["table"], computed["table"])
+            assert part.data.keys() == computed.data.keys()
+        assert pack_facts.PackFacts(pack_facts.define(la_code=831, year=2018), version).risk.ok
+        assert calls == [2018] and len(list(tmp_path.glob("risk-*.pickle"))) == 2
+        for file in tmp_path.glob("risk-*.pickle"):
+            file.write_bytes(b"not a part")
+        again = pack_facts.PackFacts(derby, version).risk
+        assert calls == [2018, derby.year] and again.ok
+        pd.testing.assert_frame_equal(again["table"], computed["table"])
+    finally:
+        pack_facts.share_parts(None)
+    pack_facts.PackFacts(derby, version).trends  # noqa: B018 - sharing off: nothing written
+    assert not list(tmp_path.glob("trends-*"))
 
 
 def test_a_part_asked_for_after_the_tables_were_rebuilt_is_refused_in_words(fresh_facts, monkeypatch):

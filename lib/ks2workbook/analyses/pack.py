@@ -10,6 +10,7 @@ floor, a council created since the data began. Nothing here formats for people; 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ import pandas as pd
 from ..core.errors import NoDataError, UnknownAreaError, WorkbookError
 from ..core.paths import council_file, project_root, scenarios_dir
 from ..core.world import NO_TEST_YEARS
-from ..data import areas, coverage, tables
+from ..data import areas, cache, coverage, tables
 from ..rules import floor as floor_rules
 from ..rules import indicators as indicator_sets
 from ..rules import pack as pack_rules
@@ -244,6 +245,28 @@ class Part:
 #: Seconds this process spent computing each part of the facts (for the benchmarks' breakdown of a pack's time).
 PART_SECONDS: dict[str, float] = {}
 
+#: The folder through which the kernels of one council's run share the parts of its facts (:func:`share_parts`).
+_SHARED: Path | None = None
+
+
+def share_parts(folder: str | None) -> None:
+    """Share the parts of the facts with the other kernels of one council's run through ``folder``, a private
+    temporary folder the run makes and removes (None: stop sharing). A part is read from it when another kernel
+    has already computed it for the same definition and data, and a part computed here is written to it.
+
+    Why: one council's pack runs on two kernels, and the cabinet summary on one shows every part while the other
+    kernel's pages show most of them again: each part was computed twice, about 2 s of the pack's CPU. Sharing is
+    only ever a saving: a part that cannot be written or read is computed, as it would have been."""
+    global _SHARED
+    _SHARED = Path(folder) if folder else None
+
+
+def _shared_file(name: str, definition: PackDefinition, data_version: tuple) -> Path | None:
+    if _SHARED is None:
+        return None
+    key = hashlib.sha256(repr((name, definition, data_version)).encode()).hexdigest()[:32]
+    return _SHARED / f"{name}-{key}.pickle"
+
 
 class _LazyPart(cached_property):
     """A part of :class:`PackFacts`, computed when first asked for by this module's function of its name (the part
@@ -288,7 +311,12 @@ class PackFacts:
                     "the data tables were rebuilt while this pack was being made; run the pack (or the notebook) "
                     "again so that every page reads the same data"
                 )
-            part = _part(compute, self.definition, *args)
+            shared = _shared_file(name, self.definition, self._data_version)
+            held, part = cache.read_pickle(shared) if shared is not None and shared.is_file() else (False, None)
+            if not (held and isinstance(part, Part)):
+                part = _part(compute, self.definition, *args)
+                if shared is not None and shared.parent.is_dir():  # not after the run removed its folder
+                    cache.write_pickle(shared, part)
         PART_SECONDS[name] = PART_SECONDS.get(name, 0.0) + time.perf_counter() - start
         return part
 

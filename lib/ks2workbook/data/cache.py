@@ -113,24 +113,27 @@ def prune_store() -> int:
     return gone
 
 
-def _from_store(path: Path) -> tuple[bool, Any]:
+def read_pickle(path: Path) -> tuple[bool, Any]:
+    """``(True, value)`` from a pickle this workbook wrote itself (the national store, the parts a run's kernels
+    share), or ``(False, None)`` where there is none or it cannot be read (then the value is computed again)."""
     try:
         with open(path, "rb") as handle:
-            return True, pickle.load(handle)  # noqa: S301 - written by this workbook under its own data folder
+            return True, pickle.load(handle)  # noqa: S301 - written by this workbook into a folder of its own
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
         return False, None
 
 
-def _to_store(path: Path, value: Any) -> None:
-    """Atomically (a second process writing the same result writes its own temporary file)."""
+def write_pickle(path: Path, value: Any) -> None:
+    """Atomically (a second process writing the same value writes its own temporary file, and a reader never sees
+    half a file); a value that cannot be written (a read-only folder, a value pickle refuses) is only not kept."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only data folder: the result is still remembered in this process
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        tmp.unlink(missing_ok=True)
 
 
 def cached_on(*table_names: str, maxsize: int = 256, copies: bool = True, persist: bool = False) -> Callable[[F], F]:
@@ -145,10 +148,10 @@ def cached_on(*table_names: str, maxsize: int = 256, copies: bool = True, persis
             if not persist:
                 return function(*args, **dict(kwargs))
             path = store_path(function, store_key(function, table_names, args, kwargs))
-            held, value = _from_store(path) if path.is_file() else (False, None)
+            held, value = read_pickle(path) if path.is_file() else (False, None)
             if not held:
                 value = function(*args, **dict(kwargs))
-                _to_store(path, value)
+                write_pickle(path, value)
             return value
 
         @wraps(function)

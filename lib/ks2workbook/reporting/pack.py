@@ -15,6 +15,7 @@ import fcntl
 import html
 import os
 import shutil
+import tempfile
 import threading
 import time
 from collections import deque
@@ -168,6 +169,15 @@ def replace_dir(new: Path, dest: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+#: The pack's notebooks from the longest to run to the shortest (the benchmarks' breakdown of Derby's pack, the
+#: facts shared between kernels); a notebook not named here goes last.
+LONGEST_FIRST = ("cabinet_summary", "neighbours", "trends", "capacity", "floor", "risk")
+
+
+def longest_first_rank(name: str) -> int:
+    return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def run_la(
     sessions: Sequence[KernelSession], la_code: int | str, notebooks: Sequence[str], run_dir: Path, extra: dict
 ) -> LaOutcome:
@@ -181,16 +191,21 @@ def run_la(
     scratch.mkdir(parents=True)
     params = parameters_for(area.code, extra)
     excel = "Excel tables"
-    # One queue in reading order: each kernel takes the next notebook when it is free, so a kernel busy with a long
-    # notebook does not hold the short ones back. The first kernel (warmed up with the Excel writer) ends with the
-    # Excel tables.
-    queue = deque(notebooks)
+    # One queue: each kernel takes the next notebook when it is free, so a kernel busy with a long notebook does not
+    # hold the short ones back; on two kernels the longest come first, so the last ones taken are short and the
+    # kernels finish together. The first kernel (warmed up with the Excel writer) ends with the Excel tables.
+    queue = deque(notebooks if len(sessions) == 1 else sorted(notebooks, key=longest_first_rank))
     taking = threading.Lock()
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ks2workbook-html") as writer:
         done: list[Future[Rendered]] = []
 
-        def lane(session: KernelSession, writes_excel: bool) -> None:
+        def lane(session: KernelSession, writes_excel: bool, shared: str | None = None) -> None:
+            if shared:  # the kernels of this council share the parts of its facts (each computed once)
+                try:
+                    session.share_parts(shared)
+                except WorkbookError:
+                    pass  # its first notebook says what is wrong with the kernel
             while True:
                 with taking:
                     if not queue:
@@ -207,8 +222,17 @@ def run_la(
         if len(sessions) == 1:
             lane(sessions[0], True)
         else:
-            with ThreadPoolExecutor(max_workers=len(sessions), thread_name_prefix="ks2workbook-kernel") as pool:
-                list(pool.map(lane, sessions, [i == 0 for i in range(len(sessions))]))
+            shared = tempfile.mkdtemp(prefix="ks2wb-facts-")  # private (mode 700), removed when the council is done
+            try:
+                with ThreadPoolExecutor(max_workers=len(sessions), thread_name_prefix="ks2workbook-kernel") as pool:
+                    list(pool.map(lane, sessions, [i == 0 for i in range(len(sessions))], [shared] * len(sessions)))
+            finally:
+                for session in sessions:
+                    try:
+                        session.share_parts(None)
+                    except WorkbookError:
+                        pass  # a kernel that failed is restarted at its next notebook
+                shutil.rmtree(shared, ignore_errors=True)
         by_name = {f.result().notebook: f.result() for f in done}
         results = [by_name[n] for n in notebooks] + ([by_name[excel]] if excel in by_name else [])
     seconds: dict[str, float] = {}

@@ -291,6 +291,15 @@ class KernelSession:
             raise WorkbookError(f"notebook {name}: the kernel died ({exc}); it will be restarted") from None
         return notebook
 
+    def share_parts(self, folder: str | None) -> None:
+        """Have the kernel share the parts of the pack's facts through ``folder`` with the other kernels of one
+        council's run, or stop (None): :func:`ks2workbook.analyses.pack.share_parts`. A kernel that is not running
+        shares nothing, so stopping it is not started for that."""
+        if folder is None and (self.km is None or self._warming is not None):
+            return
+        self.ready()
+        self._run_code(f"from ks2workbook.analyses import pack as _pack\n_pack.share_parts({folder!r})\n")
+
     def write_workbook(self, parameters: dict, out: Path) -> None:
         """The pack's Excel tables, written by the kernel from the facts it already holds."""
         self.ready()
