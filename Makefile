@@ -36,12 +36,16 @@ $(PY):
 
 # The pinned packages are installed by uv (Astral's installer, itself from PyPI and pinned here like pip): the same
 # versions as pip gives from constraints.txt, in 45 s instead of 103 s on the 2-core machine, each compiled to
-# bytecode as pip does (this machine and CI set PYTHONDONTWRITEBYTECODE, so nothing is compiled later). Where uv
-# cannot install (no wheel for the platform, no route to PyPI), pip installs the same pins.
+# bytecode as pip does (this machine and CI set PYTHONDONTWRITEBYTECODE, so nothing is compiled later). uv reads
+# none of pip's settings, so where an index of one's own is set for pip (PIP_INDEX_URL, or index-url in pip's
+# configuration) pip installs, from that index; and where uv cannot install (no wheel of it for the platform, no
+# route to PyPI), pip installs the same pins, reinstalling whatever uv left behind.
 $(STAMP): pyproject.toml constraints.txt | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check "pip==25.3" "uv==0.9.7"
-	$(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -c constraints.txt -e ".[dev]" || \
-	  $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip==25.3"
+	if [ -z "$$PIP_INDEX_URL" ] && ! $(PY) -m pip config get global.index-url > /dev/null 2>&1 && \
+	   $(PY) -m pip install --quiet --disable-pip-version-check "uv==0.9.7" && \
+	   $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -c constraints.txt -e ".[dev]"; then :; \
+	else $(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall -c constraints.txt -e ".[dev]"; fi
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ks2workbook)" > /dev/null
 	touch $(STAMP)
 

@@ -129,6 +129,13 @@ def test_a_part_of_the_facts_is_computed_when_first_asked_for_and_once(fresh_fac
     assert facts.plan.ok and calls == [831]  # the plan reads the risk part already computed
 
 
+def test_the_kernels_deal_every_notebook_longest_first():
+    """Every notebook of the pack has its place in the order the kernels of one council take them (a notebook
+    added to the pack but not to the order would silently go last)."""
+    assert sorted(pack.LONGEST_FIRST) == sorted(report.REPORT_NOTEBOOKS)
+    assert sorted(report.REPORT_NOTEBOOKS, key=pack.longest_first_rank)[0] == "cabinet_summary"
+
+
 def test_the_kernels_of_one_council_share_the_parts_of_its_facts(fresh_facts, monkeypatch, tmp_path):
     """With sharing on (the two kernels of a one-council run), a part computed by one kernel is written to the
     run's folder and read by the other instead of computed again, equal to computing it; another year's pack does

@@ -16,6 +16,7 @@ import pytest
 from ks2workbook.analyses import neighbours
 from ks2workbook.data import tables
 from ks2workbook.reporting import pack as report_pack
+from ks2workbook.reporting import runner
 from ks2workbook.reporting.runner import REPORT_NOTEBOOKS
 from report_reader import EXAMPLE_COUNCILS, read
 
@@ -67,7 +68,7 @@ def test_every_council_has_every_file(panel_run):
             assert injected and f"la_code = {code}" in injected[0].source
         assert (folder / f"ks2_tables_{code}.xlsx").is_file()
         assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
-        assert f'href="{code}/trends.html"' in index
+        assert f'href="{code}/trends.html"' in index and str(names[code]) in index
     assert f'href="{PANEL_DATE}/index.html"' in (day.parent / "index.html").read_text()
     assert not [p for p in day.iterdir() if p.name.startswith(".tmp-")]
     assert panel_run.log.is_file() and "831 trends: ok" in panel_run.log.read_text()
@@ -256,6 +257,9 @@ def test_one_council_on_two_kernels_is_the_same_pack(panel, tmp_path):
             values[key].add(value)
     assert all(len(v) == 1 for v in values.values()), {k: v for k, v in values.items() if len(v) > 1}
     assert (run.run_dir / "831" / "ks2_tables_831.xlsx").is_file()
+    # the kernels shared the parts of the facts through a folder of the run, removed, and share nothing now
+    assert not list(run.run_dir.glob(".tmp-*"))
+    assert all(session.shared is None for session in runner.shared_sessions(2))
 
 
 def test_the_report_html_is_nbconvert_s_page(panel):
@@ -264,7 +268,6 @@ def test_the_report_html_is_nbconvert_s_page(panel):
     same elements focusable by keyboard, every chart with its alt text."""
     import nbformat
     from bs4 import BeautifulSoup
-    from ks2workbook.reporting import runner
     from nbconvert import HTMLExporter
 
     full = HTMLExporter(**runner.EXPORTER_OPTIONS)

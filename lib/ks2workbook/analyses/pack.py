@@ -242,7 +242,8 @@ class Part:
         return self.data.get(key, default)
 
 
-#: Seconds this process spent computing each part of the facts (for the benchmarks' breakdown of a pack's time).
+#: Seconds this process spent computing (or reading from another kernel) each part of the facts (for the
+#: benchmarks' breakdown of a pack's time).
 PART_SECONDS: dict[str, float] = {}
 
 #: The folder through which the kernels of one council's run share the parts of its facts (:func:`share_parts`).
@@ -262,10 +263,32 @@ def share_parts(folder: str | None) -> None:
 
 
 def _shared_file(name: str, definition: PackDefinition, data_version: tuple) -> Path | None:
+    """The file of one part in the shared folder: named by everything the part is computed from (the part, the
+    pack's settled definition, with its council files' resolved paths, and the tables' version), so a kernel never
+    reads a part computed for another definition or another version of the data."""
     if _SHARED is None:
         return None
-    key = hashlib.sha256(repr((name, definition, data_version)).encode()).hexdigest()[:32]
+    key = hashlib.sha256(repr((name, definition.key, data_version)).encode()).hexdigest()[:32]
     return _SHARED / f"{name}-{key}.pickle"
+
+
+def _read_shared(file: Path | None) -> Part | None:
+    if file is None or not file.is_file():
+        return None
+    try:
+        held, part = cache.read_pickle(file)
+    except Exception:  # noqa: BLE001 - sharing is only a saving: a part not read is computed
+        return None
+    return part if held and isinstance(part, Part) else None
+
+
+def _write_shared(file: Path | None, part: Part) -> None:
+    if file is None or not file.parent.is_dir():  # not after the run has removed its folder
+        return
+    try:
+        cache.write_pickle(file, part, create=False)
+    except Exception:  # noqa: BLE001 - sharing is only a saving: a part not written is computed by the other kernel
+        pass
 
 
 class _LazyPart(cached_property):
@@ -312,11 +335,10 @@ class PackFacts:
                     "again so that every page reads the same data"
                 )
             shared = _shared_file(name, self.definition, self._data_version)
-            held, part = cache.read_pickle(shared) if shared is not None and shared.is_file() else (False, None)
-            if not (held and isinstance(part, Part)):
+            part = _read_shared(shared)
+            if part is None:
                 part = _part(compute, self.definition, *args)
-                if shared is not None and shared.parent.is_dir():  # not after the run removed its folder
-                    cache.write_pickle(shared, part)
+                _write_shared(shared, part)
         PART_SECONDS[name] = PART_SECONDS.get(name, 0.0) + time.perf_counter() - start
         return part
 

@@ -123,17 +123,22 @@ def read_pickle(path: Path) -> tuple[bool, Any]:
         return False, None
 
 
-def write_pickle(path: Path, value: Any) -> None:
+def write_pickle(path: Path, value: Any, *, create: bool = True) -> None:
     """Atomically (a second process writing the same value writes its own temporary file, and a reader never sees
-    half a file); a value that cannot be written (a read-only folder, a value pickle refuses) is only not kept."""
+    half a file); ``create`` makes the folder first. A folder that cannot be written (read-only data) only means the
+    value is not kept; a value pickle refuses is an error of the code that made it."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+    except OSError:
         tmp.unlink(missing_ok=True)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def cached_on(*table_names: str, maxsize: int = 256, copies: bool = True, persist: bool = False) -> Callable[[F], F]:

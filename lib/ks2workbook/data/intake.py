@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..core.errors import RawFileError, WorkbookError
 from ..core.paths import raw_dir
@@ -119,14 +121,15 @@ def unknown_markers(frame: pd.DataFrame) -> list[str]:
     that is neither a number nor a known code: ``PTRWM_EXP: '66%?'``. Such a marker could hide a figure.
 
     Each column is worked on as one Arrow array (a DfE file has some 300 columns, and a pandas step per column
-    and operation made this a second and a half for a file of one council's schools)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+    and operation made this a second and a half for a file of one council's schools). The columns are text as
+    :func:`read_text_table` reads them; any other column is read as its text."""
     codes = pa.array(sorted(SUPPRESSION_CODES))
     found = []
     for column in frame.columns:
-        values = pa.array(frame[column].to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        try:
+            values = pa.array(frame[column].to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # not text: its values as text
+            values = pa.array(frame[column].astype("string").array, type=pa.string())
         text = pc.utf8_trim_whitespace(values.drop_null())
         text = text.filter(pc.not_equal(text, ""))
         if len(text) == 0:
@@ -134,7 +137,7 @@ def unknown_markers(frame: pd.DataFrame) -> list[str]:
         others = text.filter(pc.invert(pc.is_in(pc.utf8_upper(text), value_set=codes)))
         if len(others) == 0:
             continue
-        numeric = parse_floats(pd.Series(pc.replace_substring(others, "%", "").to_pandas())).notna()
+        numeric = parse_floats(pc.replace_substring(others, "%", "").to_pandas()).notna()
         if numeric.mean() >= 0.9 and not numeric.all():
             found.append(f"{column}: {others[int((~numeric).to_numpy().argmax())].as_py()!r}")
     return found

@@ -175,6 +175,7 @@ LONGEST_FIRST = ("cabinet_summary", "neighbours", "trends", "capacity", "floor",
 
 
 def longest_first_rank(name: str) -> int:
+    """A notebook's place in :data:`LONGEST_FIRST` (a test checks it names every notebook of the pack)."""
     return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
 
 
@@ -182,8 +183,8 @@ def run_la(
     sessions: Sequence[KernelSession], la_code: int | str, notebooks: Sequence[str], run_dir: Path, extra: dict
 ) -> LaOutcome:
     """Render every notebook for one LA into a scratch folder; publish it only if all succeeded. With more than one
-    kernel each takes the next notebook in reading order when it is free (the first ends with the Excel tables),
-    and one thread writes each notebook's HTML while the kernels run on."""
+    kernel each takes the next notebook, longest first, when it is free (the first ends with the Excel tables), the
+    kernels sharing the parts of the facts, and one thread writes each notebook's HTML while the kernels run on."""
     area = areas.require_la(la_code)
     dest = run_dir / str(area.code)
     scratch = run_dir / f".tmp-{area.code}-{os.getpid()}"
@@ -200,12 +201,7 @@ def run_la(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ks2workbook-html") as writer:
         done: list[Future[Rendered]] = []
 
-        def lane(session: KernelSession, writes_excel: bool, shared: str | None = None) -> None:
-            if shared:  # the kernels of this council share the parts of its facts (each computed once)
-                try:
-                    session.share_parts(shared)
-                except WorkbookError:
-                    pass  # its first notebook says what is wrong with the kernel
+        def lane(session: KernelSession, writes_excel: bool) -> None:
             while True:
                 with taking:
                     if not queue:
@@ -222,16 +218,17 @@ def run_la(
         if len(sessions) == 1:
             lane(sessions[0], True)
         else:
-            shared = tempfile.mkdtemp(prefix="ks2wb-facts-")  # private (mode 700), removed when the council is done
+            # The kernels share the parts of the facts through a private folder (mode 700) in the run's folder,
+            # removed when the council is done (or by the next run's clean-up, as every ".tmp-" folder).
+            shared = tempfile.mkdtemp(prefix=f".tmp-facts-{area.code}-", dir=run_dir)
             try:
+                for session in sessions:
+                    session.shared = shared
                 with ThreadPoolExecutor(max_workers=len(sessions), thread_name_prefix="ks2workbook-kernel") as pool:
-                    list(pool.map(lane, sessions, [i == 0 for i in range(len(sessions))], [shared] * len(sessions)))
+                    list(pool.map(lane, sessions, [i == 0 for i in range(len(sessions))]))
             finally:
                 for session in sessions:
-                    try:
-                        session.share_parts(None)
-                    except WorkbookError:
-                        pass  # a kernel that failed is restarted at its next notebook
+                    session.shared = None  # the next notebook's reset stops the sharing
                 shutil.rmtree(shared, ignore_errors=True)
         by_name = {f.result().notebook: f.result() for f in done}
         results = [by_name[n] for n in notebooks] + ([by_name[excel]] if excel in by_name else [])

@@ -73,8 +73,12 @@ WARM_UP = (
     "import gc\ngc.collect()\ngc.freeze()\n"
 )
 
-#: Run before each notebook: a clean namespace, no figures left over, the folder for kept tables.
-RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\n"
+#: Run before each notebook: a clean namespace, no figures left over, the folder for kept tables; then the folder
+#: through which the kernel shares the parts of the pack's facts with the other kernels of one council's run, or
+#: none (:attr:`KernelSession.shared`).
+RESET = (
+    "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\nfrom ks2workbook.analyses import pack as _pack\n"
+)
 
 
 @dataclass
@@ -132,6 +136,10 @@ class KernelSession:
         self._warming: str | None = None  # the warm-up request of a launched kernel, until it has replied
         self._tables = False  # whether the running kernel has loaded the tables
         self._launched = 0.0
+        #: The folder through which this kernel shares the parts of the facts with the other kernels of one
+        #: council's run (set by the run for that council, None otherwise); sent with each notebook's reset, after
+        #: the checks that restart a kernel, so a restarted kernel shares too and one left over shares nothing.
+        self.shared: str | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def launch(self) -> None:
@@ -259,7 +267,7 @@ class KernelSession:
             self.close()
         self.ready()
         self.runs += 1
-        self._run_code(RESET)
+        self._run_code(f"{RESET}_pack.share_parts({self.shared!r})\n")
         notebook = load_notebook_node(str(notebook_path(name)))
         notebook = parameterize_notebook(notebook, parameters, kernel_name=self.kernel_name, language="python")
         client = NotebookClient(
@@ -290,15 +298,6 @@ class KernelSession:
             self.km = None  # restarted on the next run
             raise WorkbookError(f"notebook {name}: the kernel died ({exc}); it will be restarted") from None
         return notebook
-
-    def share_parts(self, folder: str | None) -> None:
-        """Have the kernel share the parts of the pack's facts through ``folder`` with the other kernels of one
-        council's run, or stop (None): :func:`ks2workbook.analyses.pack.share_parts`. A kernel that is not running
-        shares nothing, so stopping it is not started for that."""
-        if folder is None and (self.km is None or self._warming is not None):
-            return
-        self.ready()
-        self._run_code(f"from ks2workbook.analyses import pack as _pack\n_pack.share_parts({folder!r})\n")
 
     def write_workbook(self, parameters: dict, out: Path) -> None:
         """The pack's Excel tables, written by the kernel from the facts it already holds."""
