@@ -283,10 +283,10 @@ def _read_shared(file: Path | None) -> Part | None:
 
 
 def _write_shared(file: Path | None, part: Part) -> None:
-    if file is None or not file.parent.is_dir():  # not after the run has removed its folder
+    if file is None:
         return
     try:
-        cache.write_pickle(file, part, create=False)
+        cache.write_pickle(file, part, create=False)  # a folder the run has removed stays removed
     except Exception:  # noqa: BLE001 - sharing is only a saving: a part not written is computed by the other kernel
         pass
 

@@ -73,11 +73,12 @@ WARM_UP = (
     "import gc\ngc.collect()\ngc.freeze()\n"
 )
 
-#: Run before each notebook: a clean namespace, no figures left over, the folder for kept tables; then the folder
-#: through which the kernel shares the parts of the pack's facts with the other kernels of one council's run, or
-#: none (:attr:`KernelSession.shared`).
+#: Run before each notebook: a clean namespace, no figures left over; then the folder through which the kernel
+#: shares the parts of the pack's facts with the other kernels of one council's run, or none
+#: (:attr:`KernelSession.shared`, filled in).
 RESET = (
-    "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\nfrom ks2workbook.analyses import pack as _pack\n"
+    "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\n"
+    "from ks2workbook.analyses import pack as _pack\n_pack.share_parts({shared!r})\n"
 )
 
 
@@ -272,7 +273,7 @@ class KernelSession:
 
         self.prepare()
         self.runs += 1
-        self._run_code(f"{RESET}_pack.share_parts({self.shared!r})\n")
+        self._run_code(RESET.format(shared=self.shared))
         notebook = load_notebook_node(str(notebook_path(name)))
         notebook = parameterize_notebook(notebook, parameters, kernel_name=self.kernel_name, language="python")
         client = NotebookClient(
