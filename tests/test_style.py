@@ -81,3 +81,21 @@ def test_the_spread_of_schools_says_each_missing_year_in_its_own_column():
     assert sorted(round(t.get_position()[0]) for t in upright) == [2019, 2022]
     assert all(t.get_rotation() == 90 for t in upright)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a school"]
+
+
+def test_the_headline_chart_offers_no_line_it_does_not_draw():
+    """The Isles of Scilly's headline chart (the trends page), from the pack's real figures: the DfE suppresses the
+    council's figure in every year, so the key names the region, England and the neighbours only; Derby's names its
+    own line first."""
+    import matplotlib.pyplot as plt
+    from ks2workbook.analyses import pack
+    from ks2workbook.views.trends import plot_comparison
+
+    keys = {}
+    for code in (420, 831):
+        frame = pack.facts(pack.define(la_code=code)).trends["comparison"]
+        fig = plot_comparison(frame, "title", "% of pupils")
+        keys[code] = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        plt.close(fig)
+    assert frame.columns[0] == "Derby" and keys[831] == list(frame.columns)
+    assert keys[420] == ["South West", "England", "Statistical neighbours (average)"]

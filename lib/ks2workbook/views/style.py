@@ -153,6 +153,20 @@ def lay_out(fig) -> None:
     fig.set_layout_engine(None)  # laid out: saving draws the chart once, as it is
 
 
+def key(ax, **kwargs) -> None:
+    """The chart's key, of what it draws: a line with no value at all (a council figure the DfE suppresses in
+    every year) has no entry, so a reader is never offered a line the chart does not show."""
+    import numpy as np
+    from matplotlib.lines import Line2D
+
+    pairs = [
+        (handle, label)
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True)
+        if not isinstance(handle, Line2D) or np.isfinite(np.asarray(handle.get_ydata(), dtype=float)).any()
+    ]
+    ax.legend([h for h, _ in pairs], [label for _, label in pairs], **kwargs)
+
+
 def legend_below(fig, handles: Sequence, labels: Sequence[str], ncol: int) -> None:
     """One legend for all panels, centred under them (:func:`lay_out` keeps the room it needs)."""
     fig.legend(handles, labels, loc="lower center", ncol=ncol, bbox_to_anchor=(0.5, 0.0))

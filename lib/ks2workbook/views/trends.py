@@ -71,7 +71,7 @@ def plot_comparison(frame: pd.DataFrame, title: str, ylabel: str):
     style.year_axis(ax, list(frame.index))
     ax.set_ylim(0, 100)
     style.shade_gap_years(ax, [y for y in NO_TEST_YEARS if y in frame.index])
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    style.key(ax, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
@@ -201,7 +201,7 @@ def plot_school_spread(dots: pd.DataFrame, years: list[int], area_name: str, la_
             lw=1,
             label=f"a school with fewer than {small} pupils",
         )
-    if la_value is not None and la_value.notna().any():  # a council figure the DfE suppressed every year: no key
+    if la_value is not None:
         ax.plot(
             la_value.index,
             la_value.to_numpy(),
@@ -221,7 +221,7 @@ def plot_school_spread(dots: pd.DataFrame, years: list[int], area_name: str, la_
     for y in years:
         if y not in held and y not in NO_TEST_YEARS:
             ax.text(y, 50, "no school results", ha="center", va="center", rotation=90, fontsize=8, color="#555555")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    style.key(ax, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
