@@ -70,7 +70,16 @@ def test_what_a_pack_reads_from_the_store_equals_computing_it_afresh(monkeypatch
     national.precompute()  # a fresh process's view: everything national comes from the store
     names = {f"{keyed[k][0].__module__.rsplit('.', 1)[-1]}.{keyed[k][0].__name__}" for k, _ in read}
     assert len(read) >= 20, f"the default pack read only {len(read)} stored results"
-    for expected in ("neighbours._series_index", "risk.backtest_summary", "strands.england", "accountability.stuck"):
+    for expected in (
+        "neighbours._series_index",
+        "risk.backtest_summary",
+        "risk.england_expected_shares",
+        "strands.england",
+        "accountability.stuck",
+        "accountability.coasting_ofsted",
+        "accountability.latest_groups",
+        "accountability.latest_cards",
+    ):
         assert expected in names, f"{expected} was not read from the store"
     monkeypatch.setattr(cache, "read_pickle", real_read)
     for k, stored in read:

@@ -277,6 +277,23 @@ def test_national_scenarios_move_the_expected_count():
     # England rising lifts every school's expected result: fewer schools expected below.
     assert scen["expected_below_next_year"].is_monotonic_decreasing
     assert scen["england_expected_share"].is_monotonic_decreasing
+    # England's share is predicted once for every council (remembered): it is what the model gives England's
+    # schools under each movement, computed here directly.
+    model, england = risk.model_for(2025, THR), risk.features(2025, THR, 0.0)
+    for change, share in scen["england_expected_share"].items():
+        direct = model.predict(risk.add_gap_features(england, THR, change)).mean() * 100
+        assert share == pytest.approx(direct, abs=1e-12)
+
+
+def test_the_expected_count_and_its_range_come_from_the_same_forecasts():
+    """expected_below predicts each school once per movement for both the count and its range: they equal the
+    forecast's own average (chance_below) and range (count_range)."""
+    model, base = risk.model_for(2025, THR), risk._la_features(DERBY, 2025, THR)
+    changes = risk.known_changes(2025)
+    got = risk.expected_below(DERBY, 2025, THR)
+    assert got["expected"] == pytest.approx(risk.chance_below(model, base, changes).sum(), abs=1e-12)
+    assert (got["low"], got["high"]) == risk.count_range(model, base, changes)
+    assert got["low"] <= got["expected"] <= got["high"]
 
 
 def test_special_schools_are_left_out():

@@ -381,9 +381,12 @@ def coasting_counts(year: int, la_code: int | None = None, coasting_file: str = 
     }
 
 
+@cached_on("ofsted", "schools", maxsize=16, persist=True)
 def coasting_ofsted(as_of: str | None = None, frameworks_file: str = "", coasting_file: str = "") -> pd.DataFrame:
     """Coasting by the Ofsted-based rule (2022 regulations as amended in 2025) on ``as_of``: the latest inspection
-    meets the rule's "latest" condition for its framework and the one before its "previous" condition."""
+    meets the rule's "latest" condition for its framework and the one before its "previous" condition. Every
+    school in England, the same for every LA: remembered (and kept in the national store), each LA's pack takes
+    its own rows."""
     rule = rules.coasting(coasting_file or None).ofsted_rule
     frame = judged(frameworks_file)
     when = default_as_of() if as_of is None else pd.Timestamp(as_of)
@@ -420,8 +423,10 @@ AREA_NAMES = {
 SCALE = ("exceptional", "strong standard", "expected standard", "needs attention", "urgent improvement")
 
 
+@cached_on("ofsted", "schools", maxsize=8, persist=True)
 def latest_cards(frameworks_file: str = "") -> pd.DataFrame:
-    """Each school's latest inspection where it is a report card."""
+    """Each school's latest inspection where it is a report card: England's, the same for every LA (remembered,
+    and kept in the national store)."""
     frame = judged(frameworks_file).sort_values(["urn", "inspection_date"]).groupby("urn").tail(1)
     return frame[frame["framework"] == "report card"]
 
@@ -437,8 +442,9 @@ def card_distribution(la_code: int, primary_only: bool = True, frameworks_file: 
     for col, name in AREA_NAMES.items():
         for scope, part in (("la", cards[cards["la_code_now"] == code]), ("england", cards)):
             graded = part[col].dropna()
+            counts = graded.value_counts()  # one count of every grade (not one comparison per grade)
             for grade in SCALE:
-                n = int((graded == grade).sum())
+                n = int(counts.get(grade, 0))
                 rows.append({"area": name, "grade": grade, "scope": scope, "schools": n,
                              "share": n / len(graded) * 100 if len(graded) else np.nan})  # fmt: skip
     frame = pd.DataFrame(rows)
@@ -504,10 +510,11 @@ LATEST_GROUPS = (
 )
 
 
-def latest_judgements(la_code: int, primary_only: bool = True, frameworks_file: str = "") -> pd.DataFrame:
-    """Each school's latest inspection by what it gave, the LA's against England's: an overall grade (to August
-    2024), no overall grade (2024-25), or a report card; and how many are in a category of concern."""
-    code = areas.require_la(la_code).code
+@cached_on("ofsted", "schools", maxsize=8, persist=True)
+def latest_groups(primary_only: bool = True, frameworks_file: str = "") -> pd.DataFrame:
+    """Each open school's latest inspection (``la_code_now``, ``in_category``) and what it gave, as one of
+    :data:`LATEST_GROUPS` (``judgement``): every school in England, the same for every LA, so remembered (and kept
+    in the national store) rather than sorted again for each LA's pack."""
     frame = judged(frameworks_file)
     open_now = frame.loc[~frame["source"].isin(_history_files()), "urn"].unique()  # open: in the latest file
     frame = frame[frame["urn"].isin(open_now)].sort_values(["urn", "inspection_date"]).groupby("urn").tail(1)
@@ -518,6 +525,15 @@ def latest_judgements(la_code: int, primary_only: bool = True, frameworks_file: 
     group = group.fillna(
         frame["framework"].map({"no overall grade": LATEST_GROUPS[4], "report card": LATEST_GROUPS[5]})
     )
+    return pd.DataFrame({"la_code_now": frame["la_code_now"], "judgement": group, "in_category": frame["in_category"]})
+
+
+def latest_judgements(la_code: int, primary_only: bool = True, frameworks_file: str = "") -> pd.DataFrame:
+    """Each school's latest inspection by what it gave, the LA's against England's: an overall grade (to August
+    2024), no overall grade (2024-25), or a report card; and how many are in a category of concern."""
+    code = areas.require_la(la_code).code
+    frame = latest_groups(primary_only, frameworks_file)
+    group = frame["judgement"]
     rows = []
     for scope, part in (("la", frame["la_code_now"] == code), ("england", pd.Series(True, index=frame.index))):
         counts = group[part].value_counts().reindex(list(LATEST_GROUPS), fill_value=0)

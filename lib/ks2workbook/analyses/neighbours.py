@@ -208,9 +208,20 @@ def _series_index() -> dict:
 
 def years_with_data(indicators: pd.DataFrame | None, indicator: str) -> list[int]:
     """Years in which at least one LA has a value of this indicator."""
-    table = _table(indicators, indicator)
+    if indicators is None or indicators.attrs.get("shipped"):
+        return list(_shipped_years(indicator))
+    return _years_with_data(indicators, indicator)
+
+
+def _years_with_data(table: pd.DataFrame, indicator: str) -> list[int]:
     years = table.loc[(table.indicator == indicator) & (table.la_code < LA_CODE_LIMIT) & table.value.notna(), "year"]
     return sorted(int(y) for y in years.unique())
+
+
+@cached_on("la_indicators", maxsize=512, copies=False)
+def _shipped_years(indicator: str) -> tuple[int, ...]:
+    """:func:`years_with_data` of the shipped table: the same for every LA, and a pack asks a few dozen times."""
+    return tuple(_years_with_data(_table(None, indicator), indicator))
 
 
 def latest_year(indicators: pd.DataFrame | None, indicator: str) -> int:
@@ -521,19 +532,52 @@ def sn_ranking(
     year = _check_year(table, indicator, year)
     label, codes = next(iter(neighbour_sets(area.code, "custom" if custom else version, custom).items()))
     group = [area.code, *codes]
-    rows = table.loc[
-        (table.indicator == indicator) & (table.year == year) & table.la_code.isin(group), ["la_code", "value"]
-    ]
-    names = tables.load("areas").set_index("la_code")["la_name"]
     out = pd.DataFrame({"la_code": group})
-    out["la_name"] = out.la_code.map(names).fillna(out.la_code.astype(str))
-    out = out.merge(rows[["la_code", "value"]], on="la_code", how="left")
+    out["la_name"] = out.la_code.map(_la_names()).fillna(out.la_code.astype(str))
+    values = _shipped_values(table, indicator, year, group)
+    if values is not None:
+        out["value"] = values
+    else:
+        rows = table.loc[
+            (table.indicator == indicator) & (table.year == year) & table.la_code.isin(group), ["la_code", "value"]
+        ]
+        out = out.merge(rows[["la_code", "value"]], on="la_code", how="left")
     out["rank"] = rank_values(out["value"], info["polarity"])
     out["is_la"] = out.la_code == area.code
     out["year"] = year
     out["set"] = label
     ascending = info["polarity"] == "Low"
     return out.sort_values("value", ascending=ascending, na_position="last", kind="stable").reset_index(drop=True)
+
+
+@cached_on("areas", maxsize=2, copies=False)
+def _la_names() -> pd.Series:
+    """Every area's name by code (read only here)."""
+    return tables.load("areas").set_index("la_code")["la_name"]
+
+
+def _shipped_values(table: pd.DataFrame, indicator: str, year: int, codes: Sequence[int]) -> np.ndarray | None:
+    """Each of ``codes``' value of ``indicator`` in ``year`` (NaN where it has none), read from the shipped
+    table's index of series (:func:`series`) rather than by filtering the table for each LA's group; None for a
+    table of one's own, an indicator the index does not hold, or an area with two rows for one year (then the
+    caller's filtering answers, as it always did)."""
+    if not table.attrs.get("shipped"):
+        return None
+    held = _series_index()
+    if indicator not in held["known"]:
+        return None
+    out = np.full(len(codes), np.nan)
+    for i, code in enumerate(codes):
+        where = held["bounds"].get((indicator, int(code)))
+        if where is None:
+            continue
+        a, b = where
+        hit = np.flatnonzero(held["years"][a:b] == year)
+        if len(hit) > 1:
+            return None
+        if len(hit):
+            out[i] = held["values"][a + hit[0]]
+    return out
 
 
 def trend(indicators: pd.DataFrame | None, code: int, indicator: str) -> pd.DataFrame:

@@ -492,18 +492,29 @@ def chance_below(model: RiskModel, base: pd.DataFrame, changes: pd.Series | list
     """Each school's chance of being below the bar next year, averaged over the national movements
     ``changes`` (equal weight each): the forecast when England's movement is unknown. ``base`` are features
     computed with no national change."""
-    values = [float(c) for c in changes]
-    probs = [model.predict(add_gap_features(base, model.threshold, c)) for c in values]
-    return pd.concat(probs, axis=1).mean(axis=1).rename("p_below")
+    return _mean_chance(_by_change(model, base, changes))
+
+
+def _by_change(model: RiskModel, base: pd.DataFrame, changes) -> list[pd.Series]:
+    """Each school's chance under each of England's movements ``changes``, one series per movement (what the
+    average and the range are both drawn from, so a caller that needs both predicts once)."""
+    return [model.predict(add_gap_features(base, model.threshold, float(c))) for c in changes]
+
+
+def _mean_chance(by_change: list[pd.Series]) -> pd.Series:
+    return pd.concat(by_change, axis=1).mean(axis=1).rename("p_below")
 
 
 def count_range(model: RiskModel, base: pd.DataFrame, changes, share: float = RANGE_SHARE) -> tuple[float, float]:
     """The central ``share`` of the number of schools below the bar next year, drawn from the model: England's
     movement is one of ``changes`` (equal chance), then each school is below or not with its chance under it."""
+    return _count_range(_by_change(model, base, changes), share)
+
+
+def _count_range(by_change: list[pd.Series], share: float = RANGE_SHARE) -> tuple[float, float]:
     rng = np.random.default_rng(RANGE_SEED)
-    values = [float(c) for c in changes]
-    probs = np.vstack([model.predict(add_gap_features(base, model.threshold, c)).to_numpy() for c in values])
-    which = rng.integers(0, len(values), RANGE_DRAWS)
+    probs = np.vstack([p.to_numpy() for p in by_change])
+    which = rng.integers(0, len(by_change), RANGE_DRAWS)
     counts = (rng.random((RANGE_DRAWS, probs.shape[1])) < probs[which]).sum(axis=1)
     tail = (1 - share) / 2
     return float(np.quantile(counts, tail)), float(np.quantile(counts, 1 - tail))
@@ -708,9 +719,9 @@ def expected_below(la_code: int | str, year: int, threshold: float | None = None
     threshold = default_threshold() if threshold is None else float(threshold)
     model = model_for(year, threshold)
     base = _la_features(la_code, year, threshold)
-    changes = known_changes(year)
-    low, high = count_range(model, base, changes)
-    return {"expected": float(chance_below(model, base, changes).sum()), "low": low, "high": high}
+    by_change = _by_change(model, base, known_changes(year))
+    low, high = _count_range(by_change)
+    return {"expected": float(_mean_chance(by_change).sum()), "low": low, "high": high}
 
 
 def national_scenarios(
@@ -723,20 +734,28 @@ def national_scenarios(
     trend = national_trend(year)
     changes = tuple(sorted({*SCENARIO_CHANGES, trend})) if changes is None else tuple(map(float, changes))
     local = _la_features(la_code, year, threshold)
-    england = features(year, threshold, 0.0)
     rows = []
-    for change in changes:
+    for change, england_share in zip(changes, england_expected_shares(year, threshold, changes), strict=True):
         p = model.predict(add_gap_features(local, threshold, change))
-        p_england = model.predict(add_gap_features(england, threshold, change))
         rows.append(
             {
                 "national_change": change,
                 "is_trend": change == trend,
                 "expected_below_next_year": float(p.sum()),
-                "england_expected_share": float(p_england.mean() * 100),
+                "england_expected_share": england_share,
             }
         )
     return pd.DataFrame(rows)
+
+
+@cached_on(*_TABLES, maxsize=16, persist=True)
+def england_expected_shares(year: int, threshold: float, changes: tuple[float, ...]) -> tuple[float, ...]:
+    """England's expected share (%) of schools below ``threshold`` next year under each of its movements
+    ``changes``: the same beside every LA's scenarios, so predicted for England's schools once (and kept in the
+    national store), not again for each LA."""
+    model = model_for(year, threshold)
+    england = features(year, threshold, 0.0)
+    return tuple(float(model.predict(add_gap_features(england, threshold, c)).mean() * 100) for c in changes)
 
 
 def unlinked(la_code: int | str, year: int) -> pd.DataFrame:
