@@ -439,3 +439,26 @@ def test_answers_read_from_the_shipped_index_equal_filtering_the_table(li, code)
                 except NoDataError:  # no group in that edition (Cumberland in 2021)
                     continue
                 pd.testing.assert_frame_equal(fast, nb.sn_ranking(li, code, indicator, year, version))
+
+
+@pytest.mark.parametrize("code", [831, 942, 420])
+def test_trends_read_from_the_shipped_index_equal_filtering_the_table(li, code):
+    """The pack's trends read the shipped table's series from its index (``None``); given the table they filter
+    it: the same lines, year by year, COVID years kept as gaps."""
+    from ks2workbook.analyses import trends
+    from ks2workbook.data import areas
+
+    area = areas.resolve(code)
+    headline = nb.HEADLINE_INDICATORS[0]
+    for version in (2025, 2021):
+        try:
+            fast = trends.comparison_series(None, area, headline, 2016, 2025, version)
+        except NoDataError:
+            continue
+        pd.testing.assert_frame_equal(fast, trends.comparison_series(li, area, headline, 2016, 2025, version))
+    pd.testing.assert_frame_equal(
+        trends.subject_table(None, area, 2016, 2025), trends.subject_table(li, area, 2016, 2025)
+    )
+    pd.testing.assert_frame_equal(
+        trends.disadvantaged_gap(None, area, 2016, 2025), trends.disadvantaged_gap(li, area, 2016, 2025)
+    )

@@ -3,6 +3,9 @@ the disadvantaged gap.
 
 Every series is returned over a *complete* run of years, with 2020 and 2021 present as missing values, so that a
 line chart shows a gap where no tests were sat instead of drawing a line straight through the COVID years.
+
+``indicators`` is a table of LAIT's shape, or None for the shipped table, whose series are read from an index built
+once (:func:`ks2workbook.analyses.neighbours.series`) rather than by filtering the whole table for each line.
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ SUBJECTS: dict[str, str] = {code: i.name for code, i in indicator_sets.group("su
 DISADVANTAGED: tuple[str, str] = tuple(indicator_sets.codes("disadvantaged"))  # type: ignore[assignment]
 
 
-def describe(indicators: pd.DataFrame, indicator: str) -> str:
+def describe(indicators: pd.DataFrame | None, indicator: str) -> str:
     """The LAIT description of an indicator (a NoDataError naming the nearest codes if it is unknown)."""
     return neighbours.indicator_info(indicators, indicator)["description"]
 
 
-def check_year_range(indicators: pd.DataFrame, indicator: str, first_year: int, last_year: int) -> list[int]:
+def check_year_range(indicators: pd.DataFrame | None, indicator: str, first_year: int, last_year: int) -> list[int]:
     """The years with data inside ``[first_year, last_year]``; a NoDataError naming the years that exist if none."""
     describe(indicators, indicator)
     available = neighbours.years_with_data(indicators, indicator)
@@ -44,18 +47,23 @@ def check_year_range(indicators: pd.DataFrame, indicator: str, first_year: int, 
     return inside
 
 
-def _series(indicators: pd.DataFrame, indicator: str, la_code: int, years: range) -> pd.Series:
+def _series(indicators: pd.DataFrame | None, indicator: str, la_code: int, years: range) -> pd.Series:
     return neighbours.series(indicators, la_code, indicator).set_index("year")["value"].reindex(years)
 
 
 def _sn_average(
-    indicators: pd.DataFrame, la_code: int, indicator: str, years: range, version: int | None = None
+    indicators: pd.DataFrame | None, la_code: int, indicator: str, years: range, version: int | None = None
 ) -> pd.Series:
     return neighbours.sn_average(indicators, la_code, indicator, version).set_index("year")["value"].reindex(years)
 
 
 def comparison_series(
-    indicators: pd.DataFrame, area: Area, indicator: str, first_year: int, last_year: int, version: int | None = None
+    indicators: pd.DataFrame | None,
+    area: Area,
+    indicator: str,
+    first_year: int,
+    last_year: int,
+    version: int | None = None,
 ) -> pd.DataFrame:
     """Wide table, one row per year from ``first_year`` to ``last_year`` (COVID years kept, as NaN), columns: the
     LA, its region, England, and the statistical-neighbour average (LAIT's rule: plain mean of the 10 DfE
@@ -72,7 +80,7 @@ def comparison_series(
     return frame
 
 
-def subject_table(indicators: pd.DataFrame, area: Area, first_year: int, last_year: int) -> pd.DataFrame:
+def subject_table(indicators: pd.DataFrame | None, area: Area, first_year: int, last_year: int) -> pd.DataFrame:
     """Long table of the LA's and England's % at the expected standard by subject (and RWM higher standard)."""
     years = range(first_year, last_year + 1)
     parts = []
@@ -83,7 +91,7 @@ def subject_table(indicators: pd.DataFrame, area: Area, first_year: int, last_ye
     return pd.concat(parts, ignore_index=True)
 
 
-def disadvantaged_gap(indicators: pd.DataFrame, area: Area, first_year: int, last_year: int) -> pd.DataFrame:
+def disadvantaged_gap(indicators: pd.DataFrame | None, area: Area, first_year: int, last_year: int) -> pd.DataFrame:
     """The % at the expected standard in RWM for disadvantaged and other pupils, and the gap in points, for the
     LA and England. A positive gap means disadvantaged pupils are behind."""
     years = range(first_year, last_year + 1)
