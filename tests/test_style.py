@@ -60,6 +60,31 @@ def test_a_legend_below_the_panels_keeps_its_room():
     assert _draws_on_saving(fig) == 1
 
 
+def test_the_legend_room_is_made_as_tight_layout_makes_it_in_one_measuring():
+    """lay_out measures a chart once and raises the panels for the legend: the same subplot parameters as
+    matplotlib's tight layout given the legend's room as its rectangle (which measures every panel twice)."""
+    import pytest
+
+    def grid(rows: int, cols: int):
+        fig, axes = style.new_grid(rows, cols, figsize=(12, 3.2 * rows))
+        for i, ax in enumerate(axes.ravel()):
+            ax.plot([2016, 2019, 2023], [10 * i, 50, 99], label=f"line {i}")
+            ax.set_title(style.wrap(f"A long panel title, number {i}, over two lines here", 20), loc="left")
+            ax.set_ylabel("% of pupils")
+        style.legend_below(fig, *axes[0, 0].get_legend_handles_labels(), ncol=4)
+        fig.suptitle("A grid", x=0.01, ha="left")
+        return fig
+
+    for rows, cols in ((2, 3), (1, 3), (3, 2)):
+        ours, theirs = grid(rows, cols), grid(rows, cols)
+        style.lay_out(ours)
+        renderer = theirs.canvas.get_renderer()
+        height = theirs.legends[0].get_window_extent(renderer).height
+        theirs.tight_layout(rect=(0, (height + 6) / (theirs.get_figheight() * theirs.dpi), 1, 1))
+        for name in ("left", "right", "bottom", "top", "wspace", "hspace"):
+            assert getattr(ours.subplotpars, name) == pytest.approx(getattr(theirs.subplotpars, name), abs=1e-12)
+
+
 def test_the_spread_of_schools_says_each_missing_year_in_its_own_column():
     """Every school's dot, year by year (the trends page), from the Isles of Scilly's real rows: the years without
     tests are shaded and labelled as on every other chart, a year with tests but no school file held is said
