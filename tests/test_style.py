@@ -85,6 +85,30 @@ def test_the_legend_room_is_made_as_tight_layout_makes_it_in_one_measuring():
             assert getattr(ours.subplotpars, name) == pytest.approx(getattr(theirs.subplotpars, name), abs=1e-12)
 
 
+def test_a_shared_grid_is_labelled_along_its_outside_and_keeps_its_alt_text():
+    """label_outer: years under the lowest panel of each column (one above an unused panel keeps them), the scale
+    down the left; the alt text still names both axes (read from the panels that carry the labels)."""
+    fig, axes = style.new_grid(2, 3, sharex=True, sharey=True)
+    for ax in axes.ravel()[:5]:
+        ax.plot([2016, 2019, 2023], [60, 70, 65])
+        ax.set_title("A subject", loc="left")
+        ax.set_xlabel("Year")
+        ax.set_ylabel("% of pupils")
+    axes[1, 2].set_visible(False)
+    style.label_outer(axes)
+    style.lay_out(fig)
+    fig.canvas.draw()
+
+    def labelled(axis) -> bool:
+        return any(label.get_visible() and label.get_text() for label in axis.get_ticklabels())
+
+    assert [labelled(ax.xaxis) for ax in axes.ravel()[:5]] == [False, False, True, True, True]
+    assert [[labelled(ax.yaxis) for ax in row] for row in axes[:, :2]] == [[True, False], [True, False]]
+    assert [ax.get_xlabel() for ax in axes.ravel()[:5]] == ["", "", "Year", "Year", "Year"]
+    assert [ax.get_ylabel() for ax in axes.ravel()[:5]] == ["% of pupils", "", "", "% of pupils", ""]
+    assert style.alt_text(fig).endswith("Horizontal axis: Year; vertical axis: % of pupils.")
+
+
 def test_the_spread_of_schools_says_each_missing_year_in_its_own_column():
     """Every school's dot, year by year (the trends page), from the Isles of Scilly's real rows: the years without
     tests are shaded and labelled as on every other chart, a year with tests but no school file held is said

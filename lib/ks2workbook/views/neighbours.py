@@ -198,12 +198,16 @@ def plot_comparisons(comparisons: dict[str, pd.DataFrame], name: str):
     codes = list(comparisons)
     ncols = 3
     nrows = -(-len(codes) // ncols)
-    fig, axes = style.new_grid(nrows, ncols, figsize=(12, 3.2 * nrows))
+    # The panels share their years and, when all are in one unit (the pack's are all shares of pupils), their
+    # scale: labelled along the outside only (style.label_outer).
+    one_unit = len({indicator_sets.unit_of(code) for code in codes}) == 1
+    fig, axes = style.new_grid(nrows, ncols, figsize=(12, 3.2 * nrows), sharex=True, sharey=one_unit)
     colours = {
         "LA": style.ROLE_COLOURS["la"],
         "Region": style.ROLE_COLOURS["region"],
         "England": style.ROLE_COLOURS["england"],
     }
+    years: list[int] = []
     for ax, code in zip(axes.flat, codes, strict=False):
         wide = comparisons[code]
         wide = wide[wide.year >= FIRST_EXPECTED_STANDARD_YEAR]
@@ -223,12 +227,14 @@ def plot_comparisons(comparisons: dict[str, pd.DataFrame], name: str):
             ax.set_ylim(0, 100)
         if indicator_sets.unit_of(code) == "progress":
             ax.axhline(0, color="#999999", lw=0.8)
-        years = [int(y) for y in wide.year]
-        ax.set_xticks([y for y in years if y % 3 == 1])
-        style.shade_gap_years(ax, [y for y in NO_TEST_YEARS if y in years], label="")
+        years = sorted({*years, *(int(y) for y in wide.year)})
         ax.set_ylabel(indicator_unit(code), fontsize=8)
+    axes.flat[0].set_xticks([y for y in years if y % 3 == 1])
+    for ax in list(axes.flat)[: len(codes)]:
+        style.shade_gap_years(ax, [y for y in NO_TEST_YEARS if y in years], label="")
     for ax in list(axes.flat)[len(codes) :]:
         ax.set_visible(False)
+    style.label_outer(axes)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     style.legend_below(fig, handles, labels, ncol=4)
     fig.suptitle(f"{name}: the headline measures over time", x=0.01, ha="left", fontweight="bold")

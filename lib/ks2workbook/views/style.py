@@ -83,7 +83,10 @@ def alt_text(fig) -> str:
     titles = [" ".join(t.split()) for t in dict.fromkeys(titles) if t]  # a wrapped title read as one line
     text = "Chart: " + "; ".join(titles) if titles else "Chart"
     if axes:
-        x, y = axes[0].get_xlabel(), axes[0].get_ylabel()
+        # The first panel that carries each label: on a grid labelled along its outside only (label_outer), the
+        # years are under the bottom row.
+        x = next((ax.get_xlabel() for ax in axes if ax.get_xlabel()), "")
+        y = next((ax.get_ylabel() for ax in axes if ax.get_ylabel()), "")
         if x or y:
             text += f". Horizontal axis: {x or 'none'}; vertical axis: {y or 'none'}."
     return text
@@ -137,6 +140,29 @@ def new_grid(nrows: int, ncols: int, *, figsize: tuple[float, float] | None = No
     """A figure of ``nrows`` by ``ncols`` axes (a 2-D array), laid out once when it is shown (:func:`lay_out`)."""
     fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kwargs)
     return fig, axes
+
+
+def label_outer(axes) -> None:
+    """Tick and axis labels of a grid whose panels share their axes only where a reader looks for them: along
+    the bottom of each column (the lowest panel shown in it: one above an unused, hidden panel keeps its years)
+    and down the left of each row. The inner panels' labels only repeated them, and each was measured at every
+    layout and drawn (a fifth of a grid's drawing, measured)."""
+    rows, cols = axes.shape
+    for r in range(rows):
+        for c in range(cols):
+            ax = axes[r, c]
+            if not ax.get_visible():
+                continue
+            below = r + 1 < rows and axes[r + 1, c].get_visible()
+            shares_x = below and axes[r + 1, c] in ax.get_shared_x_axes().get_siblings(ax)
+            ax.xaxis.set_tick_params(which="both", labelbottom=not shares_x)
+            if shares_x:
+                ax.set_xlabel("")
+            left = c > 0 and axes[r, c - 1].get_visible()
+            shares_y = left and axes[r, c - 1] in ax.get_shared_y_axes().get_siblings(ax)
+            ax.yaxis.set_tick_params(which="both", labelleft=not shares_y)
+            if shares_y:
+                ax.set_ylabel("")
 
 
 def lay_out(fig) -> None:

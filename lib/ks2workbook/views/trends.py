@@ -114,10 +114,11 @@ def plot_subjects(table: pd.DataFrame, area_name: str):
     subjects = list(dict.fromkeys(table["subject"]))
     ncols = 3
     nrows = -(-len(subjects) // ncols)
-    fig, axes = style.new_grid(nrows, ncols, figsize=(10, 3.3 * nrows))
+    fig, axes = style.new_grid(nrows, ncols, figsize=(10, 3.3 * nrows), sharex=True, sharey=True)
     flat = axes.ravel()
     for ax in flat[len(subjects) :]:
         ax.set_visible(False)
+    years = sorted(table["year"].unique())
     for ax, subject in zip(flat, subjects, strict=False):
         part = table[table["subject"] == subject]
         for who, role in ((area_name, "la"), ("England", "england")):
@@ -125,12 +126,13 @@ def plot_subjects(table: pd.DataFrame, area_name: str):
             ax.plot(line["year"], line["value"], marker="o", color=style.ROLE_COLOURS[role], label=who)
         ax.set_title(style.wrap(subject, 32), fontsize=10, loc="left")
         ax.set_xlabel("Year")
-        ax.set_ylim(0, 100)
-        years = sorted(part["year"].unique())
-        ax.set_xticks([y for y in years if y % 2 == 0 or len(years) < 6])
+        ax.set_ylabel("% of pupils")
+    # The panels share their axes (set once, on the first): every subject over the same years, from 0 to 100.
+    flat[0].set_ylim(0, 100)
+    flat[0].set_xticks([y for y in years if y % 2 == 0 or len(years) < 6])
+    for ax in flat[: len(subjects)]:
         style.shade_gap_years(ax, [y for y in NO_TEST_YEARS if y in years], label="")
-    for row in axes:
-        row[0].set_ylabel("% of pupils")
+    style.label_outer(axes)
     flat[0].legend(loc="lower left", fontsize=9)
     fig.suptitle(
         f"{area_name} and England by subject (% at the expected standard)", x=0.01, ha="left", fontweight="bold"
