@@ -462,3 +462,26 @@ def test_trends_read_from_the_shipped_index_equal_filtering_the_table(li, code):
     pd.testing.assert_frame_equal(
         trends.disadvantaged_gap(None, area, 2016, 2025), trends.disadvantaged_gap(li, area, 2016, 2025)
     )
+
+
+@pytest.mark.parametrize("code", [942, 201])
+def test_the_neighbours_chart_keeps_its_figures_clear_of_its_lines(code):
+    """Each bar's figure stands in one column past the longest bar and both lines (the neighbours' average and
+    England), so no line runs through a figure; England's line is drawn even for a council whose own figure is
+    suppressed (the City of London)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ks2workbook.analyses import pack
+
+    facts = pack.facts(pack.define(la_code=code))
+    fig = next(x for x in nbview.section_ranking(facts) if isinstance(x, matplotlib.figure.Figure))
+    ax = fig.axes[0]
+    lines = {line.get_label(): float(line.get_xdata()[0]) for line in ax.get_lines()}
+    assert set(lines) == {"Neighbours' average", "England"}
+    figures = [t for t in ax.texts if "%" in t.get_text()]
+    assert len(figures) == len(ax.patches) >= 10
+    bars = max(p.get_width() for p in ax.patches)
+    assert all(t.get_position()[0] >= max(bars, *lines.values()) for t in figures)
+    assert ax.get_xlim()[0] == 0
+    matplotlib.pyplot.close(fig)

@@ -96,16 +96,22 @@ def plot_group(group: pd.DataFrame, indicator: str, title: str, england: float |
     fig, ax = style.new_axes(title, indicator_unit(indicator), "", figsize=(9, 0.38 * len(data) + 1.8))
     colours = [style.ROLE_COLOURS["highlight"] if la else style.ROLE_COLOURS["neighbours"] for la in data.is_la]
     ax.barh(data.la_name, data.value, color=colours)
-    for y, (value, rank) in enumerate(zip(data.value, data["rank"], strict=True)):
-        rank_text = "" if pd.isna(rank) else f"  (rank {int(rank)})"
-        ax.text(value, y, " " + format_value(indicator, value) + rank_text, va="center", fontsize=9)
     sn_avg = group.loc[~group.is_la, "value"].mean()
     ax.axvline(sn_avg, color=style.ROLE_COLOURS["neighbours"], linestyle="--", label="Neighbours' average")
+    lines = [sn_avg]
     if england is not None and not pd.isna(england):
         ax.axvline(england, color=style.ROLE_COLOURS["england"], linestyle=":", label="England")
+        lines.append(england)
     high = float(data.value.max()) if len(data) else 1.0
+    # Each bar's figure in one column past the longest bar and both lines, so that no line runs through a figure.
+    column = max([high, *(v for v in lines if not pd.isna(v))])
+    for y, (value, rank) in enumerate(zip(data.value, data["rank"], strict=True)):
+        rank_text = "" if pd.isna(rank) else f"  (rank {int(rank)})"
+        ax.text(column, y, "  " + format_value(indicator, value) + rank_text, va="center", fontsize=9)
     if indicator_sets.unit_of(indicator) == "percent":
-        ax.set_xlim(0, min(100, high * 1.25))
+        # From zero; room for the column of figures, the scale itself never past 100%.
+        ax.set_xlim(0, column * 1.3)
+        ax.set_xticks([t for t in range(0, 101, 10) if t <= column * 1.3])
     ax.grid(axis="y", visible=False)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
@@ -118,7 +124,11 @@ def section_ranking(facts: PackFacts) -> list:
         return []
     code = indicator_sets.headline()
     group, year, name = n["ranking"], n["year"], facts.area.name
-    eng = facts.headline.get("england") if facts.headline.ok else None
+    # England's figure from the pack's table of ranks (the same year): the headline part stops for a council whose
+    # own figure is suppressed, and England's line belongs on its chart too.
+    bands = n["bands"]
+    row = bands[(bands["indicator"] == code) & (bands["year"] == year)]
+    eng = float(row["England"].iloc[0]) if len(row) else None
     fig = plot_group(group, code, f"{name} among its neighbours ({n['label']}), {year}: {name_of(code)}", eng)
     row = group[group.is_la].iloc[0]
     if pd.isna(row["rank"]):
