@@ -262,6 +262,28 @@ def test_one_council_on_two_kernels_is_the_same_pack(panel, tmp_path):
     assert all(session.shared is None for session in runner.shared_sessions(2))
 
 
+def test_each_notebook_starts_in_a_clean_namespace_without_a_forced_full_collection():
+    """Before each notebook the kernel's namespace is cleared (a name the last one left is gone, figures are
+    closed), as ``%reset -f`` would, but without the full garbage collections that magic forces: each walked every
+    object the kernel holds, half a second a council late in a run of every council."""
+    session = runner.shared_session()
+    session.start()
+    session._run_code(
+        "import gc, builtins, matplotlib.pyplot as plt\nleft_over = 1\nplt.figure()\n"
+        "builtins._collections = [0]\n"
+        "gc.callbacks.append(lambda phase, info: phase == 'start' and info['generation'] == 2 "
+        "and builtins._collections.__setitem__(0, builtins._collections[0] + 1))\n"
+    )
+    session._run_code(runner.RESET.format(shared=None))
+    session._run_code(
+        "import builtins, gc, matplotlib.pyplot as plt\n"
+        "assert 'left_over' not in globals(), 'the last notebook left a name'\n"
+        "assert not plt.get_fignums(), 'a figure was left open'\n"
+        "assert builtins._collections[0] == 0, 'the reset forced a full collection'\n"
+        "gc.callbacks.pop()\n"
+    )
+
+
 def test_the_report_html_is_nbconvert_s_page(panel):
     """The reports are made by nbconvert's HTML exporter without its last BeautifulSoup pass (half of the HTML's
     time): for every page of two councils the page parses to the same document as the full exporter's, the
