@@ -5,6 +5,9 @@ Figures from :mod:`ks2workbook.analyses.risk` through the pack's facts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
 from ..analyses.pack import PackFacts
@@ -136,7 +139,7 @@ def scenario_words(s: pd.DataFrame) -> str:
     )
 
 
-def _reason(group: str, row: pd.Series, threshold: float) -> str:
+def _reason(group: str, row: Mapping[str, Any], threshold: float) -> str:
     """One reason in a few words, with the school's own figure."""
     if group == "position":
         size = "" if row["cohort_basis"] == "unknown" else f", {row['cohort']:.0f} pupils"
@@ -163,7 +166,7 @@ def _reason(group: str, row: pd.Series, threshold: float) -> str:
 NAMED_REASON = 0.15
 
 
-def reasons(row: pd.Series, threshold: float) -> tuple[str, str]:
+def reasons(row: Mapping[str, Any], threshold: float) -> tuple[str, str]:
     """What raises and what lowers this school's chance, the two strongest of each, with its own figures."""
     contrib = {g: row[f"drive_{g}"] for g in ("position", "prev_move", "progress", "pct_fsm", "pct_eal")}
     up = [g for g, v in sorted(contrib.items(), key=lambda kv: -kv[1]) if v > NAMED_REASON][:2]
@@ -174,7 +177,7 @@ def reasons(row: pd.Series, threshold: float) -> tuple[str, str]:
     )
 
 
-def cohort_words(row: pd.Series) -> str:
+def cohort_words(row: Mapping[str, Any]) -> str:
     basis = row["cohort_basis"]
     if basis == "published":
         return f"{row['cohort']:.0f}"
@@ -186,8 +189,11 @@ def cohort_words(row: pd.Series) -> str:
 
 
 def school_rows(table: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """One line a school, its reasons in words. The rows are read as plain records, once: a pandas row per school
+    (``iterrows``, twice) cost more than the words made from it."""
     small = pack_rules.defaults().small_cohort
-    words = [reasons(r, threshold) for _, r in table.iterrows()]
+    records = table.to_dict("records")
+    words = [reasons(r, threshold) for r in records]
     return pd.DataFrame(
         {
             "School": [
@@ -196,7 +202,7 @@ def school_rows(table: pd.DataFrame, threshold: float) -> pd.DataFrame:
             ],
             "This year": table["rwm_exp"].map(fmt_pct),
             "Chance next year": (table["p_below_next"] * 100).map(fmt_pct),
-            "Pupils": [cohort_words(r) for _, r in table.iterrows()],
+            "Pupils": [cohort_words(r) for r in records],
             "Raises the chance": [w[0] for w in words],
             "Lowers the chance": [w[1] for w in words],
         }

@@ -3,6 +3,9 @@ map of the pairs drawn from the schools' published locations."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -13,7 +16,7 @@ from .style import OKABE_ITO, SERIES_CYCLE, new_axes
 SIMILAR_FSM_POINTS = 10  # intakes within this many points of each other are called similar
 
 
-def say_pair(pair: pd.Series) -> str:
+def say_pair(pair: Mapping[str, Any]) -> str:
     """Why this pair, in the figures a head of school improvement would check: distance, both intakes, and the
     subject the partner most needs against the supporter's result in it."""
     parts = [f"{pair['km']:.1f} km apart"]
@@ -41,7 +44,8 @@ def say_pair(pair: pd.Series) -> str:
 
 
 def table_pairs(result: Support) -> pd.DataFrame:
-    """The suggested pairs, one line each, with the reason in words."""
+    """The suggested pairs, one line each, with the reason in words (each pair read as a plain record: a pandas row
+    per pair cost more than its sentence)."""
     pairs = result.pairs
     if pairs.empty:
         return pd.DataFrame(
@@ -53,7 +57,7 @@ def table_pairs(result: Support) -> pd.DataFrame:
             "School needing support": pairs["partner"],
             "Why it needs support": pairs["partner_why"],
             "Supporting school": pairs["supporter"],
-            "Why this pair": [say_pair(r) for _, r in pairs.iterrows()],
+            "Why this pair": [say_pair(r) for r in pairs.to_dict("records")],
         }
     )
 
@@ -111,10 +115,13 @@ def plot_pairs(result: Support, members: pd.DataFrame):
         x, y = xy(part["latitude"], part["longitude"])
         ax.scatter(x, y, s=18, color=SERIES_CYCLE[i % len(SERIES_CYCLE)], alpha=0.6, label=name, zorder=2)
     where = located.set_index("urn")[["latitude", "longitude"]]
-    for _, p in result.pairs.iterrows():
-        a, b = where.loc[p["partner_urn"]], where.loc[p["supporter_urn"]]
-        (xa, xb), (ya, yb) = xy([a.latitude, b.latitude], [a.longitude, b.longitude])
-        ax.plot([xa, xb], [ya, yb], color=OKABE_ITO["black"], lw=1.2, zorder=3)
+    if len(result.pairs):
+        # Every pair's two ends looked up at once, and one line a pair drawn by one call (a column of ends per
+        # pair): the same lines, in the same order, as a call per pair, without a pandas look-up per school.
+        a = where.loc[result.pairs["partner_urn"]].to_numpy()
+        b = where.loc[result.pairs["supporter_urn"]].to_numpy()
+        x, y = xy(np.vstack([a[:, 0], b[:, 0]]), np.vstack([a[:, 1], b[:, 1]]))
+        ax.plot(x, y, color=OKABE_ITO["black"], lw=1.2, zorder=3)
     sup = where.reindex(result.supporters["urn"]).dropna()
     x, y = xy(sup["latitude"], sup["longitude"])
     ax.scatter(x, y, s=70, marker="*", color=OKABE_ITO["black"], label="school able to support", zorder=4)
