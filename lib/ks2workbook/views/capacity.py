@@ -288,14 +288,10 @@ def section_cost(facts: PackFacts) -> list:
         return []
     p = pl["plan"]
     r = p.result
+    years = table_years(r, p.budget_given)  # made once: the table and its numeric columns
     return [
         page.table(table_cost(r), "The plan's cost: a full year", empty="No cost lines.", numeric=["Days", "Cost"]),
-        page.table(
-            table_years(r, p.budget_given),
-            "By financial year",
-            empty="No years.",
-            numeric=list(table_years(r, p.budget_given).columns[1:]),
-        ),
+        page.table(years, "By financial year", empty="No years.", numeric=list(years.columns[1:])),
         plot_years(r, f"{facts.area.name}: the plan by financial year", p.budget_given),
         page.takeaway(page.esc(break_even_words(r))),
     ]
