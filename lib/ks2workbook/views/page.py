@@ -163,7 +163,7 @@ def figure(fig) -> Html:
 
     buffer = io.BytesIO()
     style.lay_out(fig)
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", pil_kwargs={"compress_level": style.PNG_COMPRESSION})  # as the inline charts
     _close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return Html(f'<img src="data:image/png;base64,{data}" alt="{esc(style.alt_text(fig))}" style="max-width:100%">')
@@ -198,12 +198,14 @@ def table(
     head = "".join(f'<th scope="col"{_num(c, numeric)}>{esc(c)}</th>' for c in frame.columns)
     rows = []
     marks = highlight.to_numpy() if highlight is not None else [False] * len(frame)
-    for (_, row), strong in zip(frame.iterrows(), marks, strict=True):
+    # Each row as the frame's values (what iterrows reads, without making a Series of every row: a tenth of a
+    # second a pack).
+    for values, strong in zip(frame.to_numpy(), marks, strict=True):
         cells = []
-        for col, value in row.items():
+        for col, value in zip(frame.columns, values, strict=True):
             text = esc(value)
             if facts and col in facts:
-                text = fact(f"{facts[col]}:{row.iloc[0]}", "–" if missing(value) else str(value))
+                text = fact(f"{facts[col]}:{values[0]}", "–" if missing(value) else str(value))
             cells.append(f"<td{_num(col, numeric)}>{text}</td>")
         klass = ' class="ks2-this"' if strong else ""
         rows.append(f"<tr{klass}>{''.join(cells)}</tr>")
