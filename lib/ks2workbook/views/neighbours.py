@@ -231,6 +231,10 @@ def plot_comparisons(comparisons: dict[str, pd.DataFrame], name: str):
                 if col in sn_cols
                 else {"color": colours[col], "linewidth": 2.2 if col == "LA" else 1.4}
             )
+            if col == "Region":
+                kw["linestyle"] = "-."  # its dashes let England's line show where the two are equal
+            # England's solid line underneath the others, so that it never hides the region's or the neighbours'
+            kw["zorder"] = 1.9 if col == "England" else 2.1
             ax.plot(wide["year"], wide[col], marker="o", markersize=3, label=label, **kw)
         ax.set_title(style.wrap(name_of(code), 34), loc="left", fontsize=9)
         if indicator_sets.unit_of(code) == "percent":
