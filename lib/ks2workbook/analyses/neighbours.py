@@ -365,7 +365,7 @@ def neighbour_table(
     """Old and new groupings side by side: one row per rank, a column of names per set, and whether each
     neighbour is in both DfE lists."""
     sets = neighbour_sets(la_code, "both", custom=custom, neighbours=neighbours)
-    names = tables.load("areas").set_index("la_code")["la_name"]
+    names = areas_mod.names()
     width = max(len(v) for v in sets.values())
     out = pd.DataFrame({"rank": range(1, width + 1)})
     for label, codes in sets.items():
@@ -533,7 +533,7 @@ def sn_ranking(
     label, codes = next(iter(neighbour_sets(area.code, "custom" if custom else version, custom).items()))
     group = [area.code, *codes]
     out = pd.DataFrame({"la_code": group})
-    out["la_name"] = out.la_code.map(_la_names()).fillna(out.la_code.astype(str))
+    out["la_name"] = out.la_code.map(areas_mod.names()).fillna(out.la_code.astype(str))
     values = _shipped_values(table, indicator, year, group)
     if values is not None:
         out["value"] = values
@@ -548,12 +548,6 @@ def sn_ranking(
     out["set"] = label
     ascending = info["polarity"] == "Low"
     return out.sort_values("value", ascending=ascending, na_position="last", kind="stable").reset_index(drop=True)
-
-
-@cached_on("areas", maxsize=2, copies=False)
-def _la_names() -> pd.Series:
-    """Every area's name by code (read only here)."""
-    return tables.load("areas").set_index("la_code")["la_name"]
 
 
 def _shipped_values(table: pd.DataFrame, indicator: str, year: int, codes: Sequence[int]) -> np.ndarray | None:

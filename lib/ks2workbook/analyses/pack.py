@@ -42,7 +42,7 @@ def current_la(query: int | str) -> areas.Area:
     area = areas.require_la(query)
     if not bool(tables.load("areas").set_index("la_code").loc[area.code, "current"]):
         succ = neighbours.successors().get(area.code, ())
-        names = tables.load("areas").set_index("la_code")["la_name"]
+        names = areas.names()
         heirs = " and ".join(f"{names.get(c, c)} ({c})" for c in succ)
         raise UnknownAreaError(
             f"{area.label} no longer exists" + (f"; its schools are now in {heirs}" if heirs else "") + "."
@@ -372,7 +372,7 @@ def _headline(d: PackDefinition) -> dict[str, Any]:
         raise NoDataError(f"the DfE has not published LA results for {d.year} yet")
     created = next((c for c in tables.la_changes() if d.la_code in c["successors"]), None)
     if created is not None and dt.date.fromisoformat(str(created["date"])).year > d.year:
-        names = tables.load("areas").set_index("la_code")["la_name"]
+        names = areas.names()
         old = " and ".join(f"{names.get(c, c)} ({c})" for c in created["ended"])
         raise NoDataError(
             f"{areas.resolve(d.la_code).name} was created in {dt.date.fromisoformat(str(created['date'])):%B %Y}: "

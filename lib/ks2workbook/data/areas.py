@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..core.errors import UnknownAreaError
 from . import tables
+from .cache import cached_on
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,13 @@ class Area:
 def areas() -> pd.DataFrame:
     """The areas table (LA code, name, kind, region)."""
     return tables.load("areas")
+
+
+@cached_on("areas", maxsize=2, copies=False)
+def names() -> pd.Series:
+    """Every area's name by its code, made once per version of the areas table (callers only read it: pages name
+    a council's neighbours, successors and predecessors many times a pack)."""
+    return tables.load("areas").set_index("la_code")["la_name"]
 
 
 def _suggest(query: str | int, table: pd.DataFrame, n: int = 3) -> str:

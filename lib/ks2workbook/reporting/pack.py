@@ -382,7 +382,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def write_run_index(run_dir: Path, failed: Sequence[LaOutcome] = ()) -> Path:
     """``<run-date>/index.html``: every LA folder present, with links to its reports and workbook."""
-    names = areas.areas().set_index("la_code")["la_name"]
+    names = areas.names()
     rows = []
     for folder in sorted((p for p in run_dir.iterdir() if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name)):
         code = int(folder.name)

@@ -305,9 +305,9 @@ def created_note(facts: PackFacts) -> Html | None:
     """For a council created since the tests began: when, from which councils, and what that means for its figures."""
     import datetime as dt
 
-    from ..data import tables
+    from ..data import areas, tables
 
-    names = tables.load("areas").set_index("la_code")["la_name"]
+    names = areas.names()
     for change in tables.la_changes():
         if facts.area.code in change["successors"]:
             when = dt.date.fromisoformat(str(change["date"]))
