@@ -148,3 +148,33 @@ def test_the_headline_chart_offers_no_line_it_does_not_draw():
         plt.close(fig)
     assert frame.columns[0] == "Derby" and keys[831] == list(frame.columns)
     assert keys[420] == ["South West", "England", "Statistical neighbours (average)"]
+
+
+def test_each_role_has_one_line_in_every_line_chart_with_england_underneath():
+    """The headline chart (trends) and the small multiples (neighbours) draw each role's line as style says, from
+    Cumberland's real figures: the region dash-dotted, the neighbours dashed (a second DfE list dotted), England
+    solid and underneath every other line, so a line with England's figure never hides under it."""
+    import matplotlib.pyplot as plt
+    from ks2workbook.analyses import pack
+    from ks2workbook.views import neighbours as nview
+    from ks2workbook.views import style
+    from ks2workbook.views.trends import plot_comparison
+
+    facts = pack.facts(pack.define(la_code=942))
+    frame = facts.trends["comparison"]
+    roles = {"Cumberland": "la", "North West": "region", "England": "england"}
+    fig = plot_comparison(frame, "title", "% of pupils")
+    for line in fig.axes[0].get_lines():
+        role = roles.get(line.get_label(), "neighbours")
+        assert line.get_linestyle() == style.ROLE_LINESTYLE[role], line.get_label()
+        assert line.get_zorder() == style.ROLE_LAYER[role], line.get_label()
+    plt.close(fig)
+    grid = nview.plot_comparisons(facts.neighbours["comparisons"], "Cumberland")
+    drawn = [line for ax in grid.axes for line in ax.get_lines()]
+    england = [line for line in drawn if line.get_label() == "England"]
+    others = [line for line in drawn if line.get_label() != "England" and not line.get_label().startswith("_")]
+    assert england and others
+    assert max(line.get_zorder() for line in england) < min(line.get_zorder() for line in others)
+    regions = [line for line in drawn if line.get_label() == "Region"]
+    assert regions and all(line.get_linestyle() == style.ROLE_LINESTYLE["region"] for line in regions)
+    plt.close(grid)

@@ -212,11 +212,7 @@ def plot_comparisons(comparisons: dict[str, pd.DataFrame], name: str):
     # scale: labelled along the outside only (style.label_outer).
     one_unit = len({indicator_sets.unit_of(code) for code in codes}) == 1
     fig, axes = style.new_grid(nrows, ncols, figsize=(12, 3.2 * nrows), sharex=True, sharey=one_unit)
-    colours = {
-        "LA": style.ROLE_COLOURS["la"],
-        "Region": style.ROLE_COLOURS["region"],
-        "England": style.ROLE_COLOURS["england"],
-    }
+    roles = {"LA": "la", "Region": "region", "England": "england"}  # every other line: a neighbours' average
     years: list[int] = []
     for ax, code in zip(axes.flat, codes, strict=False):
         wide = comparisons[code]
@@ -226,16 +222,13 @@ def plot_comparisons(comparisons: dict[str, pd.DataFrame], name: str):
             if col not in wide or wide[col].isna().all():
                 continue
             label = {"LA": name}.get(col, col.replace("SN average", "Neighbours' average"))
-            kw = (
-                {"color": style.ROLE_COLOURS["neighbours"], "linestyle": ["--", ":"][sn_cols.index(col) % 2]}
-                if col in sn_cols
-                else {"color": colours[col], "linewidth": 2.2 if col == "LA" else 1.4}
-            )
-            if col == "Region":
-                kw["linestyle"] = "-."  # its dashes let England's line show where the two are equal
-            # England's solid line underneath the others, so that it never hides the region's or the neighbours'
-            kw["zorder"] = 1.9 if col == "England" else 2.1
-            ax.plot(wide["year"], wide[col], marker="o", markersize=3, label=label, **kw)
+            role = roles.get(col, "neighbours")
+            kw = {"color": style.ROLE_COLOURS[role], "linestyle": style.ROLE_LINESTYLE[role]}
+            if role == "neighbours" and sn_cols.index(col) % 2:
+                kw["linestyle"] = ":"  # the second DfE list dotted beside the first
+            if role != "neighbours":
+                kw["linewidth"] = 2.2 if role == "la" else 1.4
+            ax.plot(wide["year"], wide[col], marker="o", markersize=3, label=label, zorder=style.ROLE_LAYER[role], **kw)
         ax.set_title(style.wrap(name_of(code), 34), loc="left", fontsize=9)
         if indicator_sets.unit_of(code) == "percent":
             ax.set_ylim(0, 100)

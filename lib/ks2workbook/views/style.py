@@ -40,6 +40,13 @@ ROLE_COLOURS: dict[str, str] = {
     "neutral": OKABE_ITO["sky_blue"],
 }
 
+#: Each role's line in the line charts, the same in every chart: the council and England solid, the region
+#: dash-dotted, the neighbours dashed; and which lies on which (matplotlib's zorder, lines at 2 by default): England
+#: underneath, so that where the region or the neighbours have England's figure their dashes lie on its line and
+#: both show (drawn over them, England hid Cumberland's North West line), the council on top.
+ROLE_LINESTYLE: dict[str, str] = {"la": "-", "england": "-", "region": "-.", "neighbours": "--"}
+ROLE_LAYER: dict[str, float] = {"england": 2.0, "region": 2.1, "neighbours": 2.2, "la": 2.3}
+
 SERIES_CYCLE: list[str] = [
     OKABE_ITO[k] for k in ("blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue")
 ]

@@ -51,12 +51,6 @@ def headline_sentence(facts: PackFacts) -> list[str]:
     return parts
 
 
-#: Which of the headline chart's lines lies on which (matplotlib's zorder; lines are at 2 by default).
-LINE_LAYER = {"england": 2.0, "region": 2.1, "neighbours": 2.2, "la": 2.3}
-#: Each line's pattern: the council and England solid, the region dashed, the neighbours dash-dotted.
-LINE_STYLE = {"la": "-", "england": "-", "region": "--", "neighbours": "-."}
-
-
 def plot_comparison(frame: pd.DataFrame, title: str, ylabel: str):
     """Lines for the LA, region, England and neighbours, with a shaded gap for 2020-21 (axis from 0 to 100: a
     share of pupils)."""
@@ -72,11 +66,8 @@ def plot_comparison(frame: pd.DataFrame, title: str, ylabel: str):
             lw=2.5 if role == "la" else 1.6,
             color=style.ROLE_COLOURS[role],
             label=name,
-            linestyle=LINE_STYLE[role],
-            # England's solid line underneath: where the region or the neighbours have England's figure, their
-            # dashed line lies on it and both show (drawn after it, England hid the North West for Cumberland);
-            # the region's and the neighbours' dashes differ, so one never hides the other either.
-            zorder=LINE_LAYER[role],
+            linestyle=style.ROLE_LINESTYLE[role],
+            zorder=style.ROLE_LAYER[role],
         )
     style.year_axis(ax, list(frame.index))
     ax.set_ylim(0, 100)
