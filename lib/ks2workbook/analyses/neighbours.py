@@ -110,12 +110,18 @@ def _table(indicators: pd.DataFrame | None, indicator: str | None = None) -> pd.
     return tables.load("la_indicators")
 
 
+def _is_shipped(indicators: pd.DataFrame | None) -> bool:
+    """Whether ``indicators`` is the shipped table (None) or its rows of one indicator (:func:`_table`): then the
+    answers built once from the shipped table (its dictionary, its index of series, its years) stand for it."""
+    return indicators is None or bool(indicators.attrs.get("shipped"))
+
+
 def indicator_info(indicators: pd.DataFrame | None, indicator: str) -> dict:
     """The data-dictionary entry of one indicator: ``description``, ``polarity``, ``no_quartile``.
 
     Raises :class:`NoDataError` naming the closest indicator codes when the code is unknown.
     """
-    if indicators is None or indicators.attrs.get("shipped"):
+    if _is_shipped(indicators):
         known = _shipped_dictionary().get(indicator)
         if known is not None:
             return dict(known)
@@ -170,7 +176,7 @@ def _require_rankable_la(code: int | str) -> areas_mod.Area:
 
 def series(indicators: pd.DataFrame | None, code: int, indicator: str) -> pd.DataFrame:
     """One area's values of one indicator over time: ``year``, ``value`` (NaN = not available, never 0)."""
-    if indicators is None or indicators.attrs.get("shipped"):
+    if _is_shipped(indicators):
         held = _series_index()
         if indicator in held["known"]:
             where = held["bounds"].get((indicator, int(code)))
@@ -208,7 +214,7 @@ def _series_index() -> dict:
 
 def years_with_data(indicators: pd.DataFrame | None, indicator: str) -> list[int]:
     """Years in which at least one LA has a value of this indicator."""
-    if indicators is None or indicators.attrs.get("shipped"):
+    if _is_shipped(indicators):
         return list(_shipped_years(indicator))
     return _years_with_data(indicators, indicator)
 
@@ -555,7 +561,7 @@ def _shipped_values(table: pd.DataFrame, indicator: str, year: int, codes: Seque
     table's index of series (:func:`series`) rather than by filtering the table for each LA's group; None for a
     table of one's own, an indicator the index does not hold, or an area with two rows for one year (then the
     caller's filtering answers, as it always did)."""
-    if not table.attrs.get("shipped"):
+    if not _is_shipped(table):
         return None
     held = _series_index()
     if indicator not in held["known"]:
