@@ -127,8 +127,8 @@ def section_ranking(facts: PackFacts) -> list:
     # England's figure from the pack's table of ranks (the same year): the headline part stops for a council whose
     # own figure is suppressed, and England's line belongs on its chart too.
     bands = n["bands"]
-    row = bands[(bands["indicator"] == code) & (bands["year"] == year)]
-    eng = float(row["England"].iloc[0]) if len(row) else None
+    england = bands.loc[(bands["indicator"] == code) & (bands["year"] == year), "England"]
+    eng = float(england.iloc[0]) if len(england) else None
     fig = plot_group(group, code, f"{name} among its neighbours ({n['label']}), {year}: {name_of(code)}", eng)
     row = group[group.is_la].iloc[0]
     if pd.isna(row["rank"]):
