@@ -24,7 +24,7 @@ from ks2workbook.analyses import pack
 from ks2workbook.cli import app
 from ks2workbook.core.errors import ConfigError, WorkbookError
 from ks2workbook.core.paths import project_root
-from ks2workbook.reporting import export, runner
+from ks2workbook.reporting import export, kernel_fork, runner
 from ks2workbook.reporting import pack as report_pack
 from ks2workbook.rules import accountability as acc_rules
 from ks2workbook.rules import floor as floor_rules
@@ -206,7 +206,7 @@ def test_a_file_that_is_not_yaml_is_not_echoed(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------------------
-# 4. Workers die with the run
+# 4. Kernels die with the run
 # ------------------------------------------------------------------------------------------------------------
 
 
@@ -233,26 +233,34 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
-def test_killing_a_run_kills_its_workers_and_kernels(tmp_path):
+@pytest.mark.parametrize("fork", [True, False], ids=["forked kernels", "kernels started the usual way"])
+def test_killing_a_run_kills_its_kernels(tmp_path, monkeypatch, fork):
+    """A run of two councils on two kernels, killed outright (no clean-up of its own): its kernels, and the fork
+    server they came from, end with it, and nothing is published after."""
+    if not fork:
+        monkeypatch.setenv("KS2WB_NO_FORK", "1")
+    elif not kernel_fork.forkable():
+        pytest.skip("kernels are not forked here")
     exe = Path(sys.executable).with_name("ks2workbook")
     proc = subprocess.Popen(
         [str(exe), "report", "--la", "831", "--la", "343", "-j", "2", "--no-progress", "--out", str(tmp_path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    expected = 3 if fork else 2  # the server and two kernels, or two kernels
     tree: set[int] = set()
     deadline = time.time() + 120
-    while time.time() < deadline:  # wait for the workers and their kernels
+    while time.time() < deadline and proc.poll() is None:  # wait for the kernels
         tree = set()
         frontier = {proc.pid}
         while frontier:
             kids = set().union(*(_children(p) for p in frontier))
             tree |= kids
             frontier = kids
-        if len(tree) >= 4:
+        if len(tree) >= expected:
             break
-        time.sleep(0.5)
-    assert len(tree) >= 4, "the workers and kernels did not start"
+        time.sleep(0.2)
+    assert len(tree) >= expected, "the kernels did not start"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.time() + 30
@@ -264,7 +272,7 @@ def test_killing_a_run_kills_its_workers_and_kernels(tmp_path):
 
 
 def _marked(mark: str) -> list[int]:
-    """Processes whose environment carries ``KS2WB_TEST_MARK=mark`` (workers and their kernels inherit it), but
+    """Processes whose environment carries ``KS2WB_TEST_MARK=mark`` (kernels and the fork server inherit it), but
     multiprocessing's resource tracker, which lives as long as this process, by design."""
     found = []
     for proc in Path("/proc").iterdir():
@@ -281,8 +289,8 @@ def _marked(mark: str) -> list[int]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_refused_run_of_many_councils_leaves_no_worker_or_kernel(tmp_path, monkeypatch):
-    """The workers of a run of many councils start (and boot their kernels) while the inputs are checked; a run
+def test_a_refused_run_of_many_councils_leaves_no_kernel(tmp_path, monkeypatch):
+    """The kernels of a run of many councils start (forked from their server) while the inputs are checked; a run
     refused by the checks stops them all and says why in one line."""
     mark = f"refused-{os.getpid()}-{time.time_ns()}"
     monkeypatch.setenv("KS2WB_TEST_MARK", mark)
@@ -294,8 +302,8 @@ def test_a_refused_run_of_many_councils_leaves_no_worker_or_kernel(tmp_path, mon
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_run_refused_by_the_lock_leaves_no_worker_or_kernel(tmp_path, monkeypatch):
-    """The workers start before the output folder's lock is asked for: a run that finds another one writing stops
+def test_a_run_refused_by_the_lock_leaves_no_kernel(tmp_path, monkeypatch):
+    """The kernels start before the output folder's lock is asked for: a run that finds another one writing stops
     them as it says so."""
     mark = f"locked-{os.getpid()}-{time.time_ns()}"
     monkeypatch.setenv("KS2WB_TEST_MARK", mark)
@@ -409,11 +417,11 @@ def test_a_notebook_with_a_bad_parameter_stops_with_one_line(tmp_path):
 def test_the_same_council_twice_is_one_pack(tmp_path, monkeypatch):
     ran = []
 
-    def task(code, notebooks, run_dir, extra, kernels=1):
+    def task(sessions, code, notebooks, run_dir, extra):
         ran.append(code)
         return report_pack.LaOutcome(code, [], True, Path(run_dir) / str(code)), {}
 
-    monkeypatch.setattr(report_pack, "_worker_task", task)
+    monkeypatch.setattr(report_pack, "council_task", task)
     report_pack.run_pack([831, "831", "Derby"], notebooks=["trends"], out_root=tmp_path, jobs=1, progress=False)
     assert ran == [831]
 

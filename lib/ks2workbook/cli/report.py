@@ -38,7 +38,7 @@ def report(
     ] = None,
     notebook: Annotated[list[str] | None, typer.Option("--notebook", help="only these reports")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="output folder (default outputs/)")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="worker processes (default: the machine's cores)")] = 0,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="kernels (default: the machine's cores)")] = 0,
     progress: Annotated[bool, typer.Option(help="progress bar")] = True,
 ) -> None:
     """Make the report pack (HTML with no code, the executed notebooks and an Excel workbook) for each council
@@ -46,12 +46,14 @@ def report(
     anything runs. Exit code 1 if any council's pack could not be made (its previous pack is kept)."""
     import os
 
-    from ..reporting.runner import REPORT_NOTEBOOKS, kernels_here
+    from ..reporting.runner import REPORT_NOTEBOOKS, close_kernels, kernels_here
 
     workers = jobs or os.cpu_count() or 1  # councils in parallel, or one council's notebooks
     la = la or ["831"]
-    # Launched before the pack's heavy imports, so they warm up for longest (run_pack asks for the same kernels).
-    early = [] if all_las else kernels_here(len(la), workers, len(set(notebook or REPORT_NOTEBOOKS)))
+    # Launched before the pack's heavy imports, so they warm up for longest (run_pack asks for the same kernels;
+    # every council is more councils than kernels).
+    councils = workers if all_las else len(set(la))
+    early = kernels_here(councils, workers, len(set(notebook or REPORT_NOTEBOOKS)))
     try:
         from ..core.paths import output_root
         from ..reporting.pack import current_la_codes, run_pack
@@ -77,8 +79,7 @@ def report(
         root = output_root(out)
         run = run_pack(codes, notebooks=notebook, out_root=root, extra=params, jobs=workers, progress=progress)
     except BaseException:
-        for session in early:  # a refused run leaves no kernel behind
-            session.close()
+        close_kernels(early)  # a refused run leaves no kernel behind
         raise
     for outcome in run.outcomes:
         if outcome.published:

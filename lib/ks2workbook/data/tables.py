@@ -641,7 +641,7 @@ def is_fresh(name: str) -> bool:
 
 @cache
 def _load_cached(name: str, root: str, stamp: int) -> pd.DataFrame:
-    return pd.read_parquet(processed_dir() / f"{name}.parquet")
+    return pd.read_parquet(processed_dir() / f"{name}.parquet", use_threads=False)
 
 
 def load(name: str) -> pd.DataFrame:

@@ -14,17 +14,17 @@ import datetime as dt
 import fcntl
 import html
 import os
+import queue
 import shutil
 import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
-from multiprocessing import get_context
 from pathlib import Path
 
 from .. import __version__
@@ -36,14 +36,13 @@ from .runner import (
     REPORT_NOTEBOOKS,
     KernelSession,
     Rendered,
+    close_kernels,
     finished,
     kernels_here,
     notebook_path,
     render,
     report_meta,
     run_date,
-    shared_session,
-    shared_sessions,
 )
 
 LOCK_NAME = ".ks2workbook.lock"
@@ -236,8 +235,6 @@ def run_la(
     for result in results:
         for key, value in result.seconds.items():
             seconds[key] = seconds.get(key, 0.0) + value
-    if all(r.ok for r in results) and not parent_alive():
-        results.append(Rendered(notebook="*", la_code=area.code, error="the run was stopped before this pack"))
     if all(r.ok for r in results):
         if dest.is_dir():  # a run of some notebooks keeps the day's other reports of this LA
             for old in dest.iterdir():
@@ -261,55 +258,20 @@ def run_la(
     return LaOutcome(area.code, results, False, dest, log=log, seconds=seconds)
 
 
-# -- workers -----------------------------------------------------------------------------------------------------
+# -- councils on kernels ----------------------------------------------------------------------------------------
 
 
-def _worker_init(parent: int) -> None:
-    """In each worker: die with the parent run (Linux: the kernel sends SIGTERM when the parent dies), and on
-    SIGTERM shut the kernel down and exit (the kernel itself exits when its parent, this worker, is gone)."""
-    import signal
-    import sys
-
-    global _PARENT
-    _PARENT = parent
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(1))  # the kernel notices its parent is gone and exits
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
-
-    def watch() -> None:  # belt and braces where the parent-death signal is not delivered
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    import threading
-
-    threading.Thread(target=watch, daemon=True, name="ks2workbook-parent-watch").start()
-    shared_session().launch()  # the kernel warms up while this worker imports what it needs
-
-
-_PARENT: int | None = None
-
-
-def parent_alive() -> bool:
-    """False in a worker whose run has ended (it must not publish after the run's lock is gone)."""
-    return _PARENT is None or os.getppid() == _PARENT
-
-
-def _worker_task(
-    la_code: int, notebooks: Sequence[str], run_dir: str, extra: dict, kernels: int = 1
+def council_task(
+    sessions: Sequence[KernelSession], la_code: int, notebooks: Sequence[str], run_dir: Path, extra: dict
 ) -> tuple[LaOutcome, dict]:
-    sessions = shared_sessions(kernels)
+    """One council's pack on ``sessions``, and the kernel time (start, table load) it cost them; a council that
+    cannot be made is a failed outcome, never an exception that would stop the others."""
     before = [dict(s.seconds) for s in sessions]
     try:
-        outcome = run_la(sessions, la_code, notebooks, Path(run_dir), extra)
+        outcome = run_la(sessions, la_code, notebooks, run_dir, extra)
     except WorkbookError as exc:
         failed = Rendered(notebook="*", la_code=int(la_code), error=str(exc))
-        outcome = LaOutcome(int(la_code), [failed], False, Path(run_dir) / str(la_code))
+        outcome = LaOutcome(int(la_code), [failed], False, run_dir / str(la_code))
     spent: dict[str, float] = {}
     for session, was in zip(sessions, before, strict=True):
         for k, v in session.seconds.items():
@@ -437,31 +399,24 @@ def run_pack(
     progress: bool = True,
     date: str | None = None,
 ) -> PackRun:
-    """Render the pack for each LA. ``jobs`` > 1 runs LAs in parallel worker processes (one kernel each); one LA
-    alone runs in this process on ``jobs`` kernels (its notebooks dealt out between them)."""
+    """Render the pack for each LA on ``jobs`` kernels of this process: many LAs are dealt out, one kernel each,
+    the largest first; one LA alone has its notebooks dealt out between the kernels."""
     root = out_root or outputs_dir()
     if jobs < 1:
         raise WorkbookError(f"jobs must be 1 or more (got {jobs})")
-    # This process's kernels (none when workers run the councils) warm up while the inputs are checked; they are
-    # sent none of them.
-    sessions = kernels_here(len(la_codes), jobs, len(set(notebooks or REPORT_NOTEBOOKS)))
-    pool = None if sessions or not la_codes else _start_workers(min(jobs, len(set(map(str, la_codes)))))
+    # The kernels warm up while the inputs are checked; they are sent none of them.
+    sessions = kernels_here(len(set(map(str, la_codes))), jobs, len(set(notebooks or REPORT_NOTEBOOKS)))
     try:
-        try:
-            notebooks = list(dict.fromkeys(notebooks or REPORT_NOTEBOOKS))
-            check_notebooks(notebooks)
-            dataset.refresh()  # fresh tables before workers read them
-            codes = list(dict.fromkeys(areas.require_la(c).code for c in la_codes))  # each council once
-            extra = dict(extra or {})
-            define_all(codes, extra)  # every parameter and council file checked before any notebook runs
-        except BaseException:
-            for session in sessions:  # a refused run leaves no kernel behind
-                session.close()
-            raise
-        return _run(codes, notebooks, root, extra, jobs, progress, date, sessions, pool)
-    finally:  # refused at the checks or by the lock, or stopped on the way: no worker (nor its kernel) outlives it
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        notebooks = list(dict.fromkeys(notebooks or REPORT_NOTEBOOKS))
+        check_notebooks(notebooks)
+        dataset.refresh()  # fresh tables before the kernels read them
+        codes = list(dict.fromkeys(areas.require_la(c).code for c in la_codes))  # each council once
+        extra = dict(extra or {})
+        define_all(codes, extra)  # every parameter and council file checked before any notebook runs
+        return _run(codes, notebooks, root, extra, jobs, progress, date, sessions)
+    except BaseException:
+        close_kernels(sessions)  # a refused or stopped run leaves no kernel behind
+        raise
 
 
 def _run(
@@ -473,34 +428,45 @@ def _run(
     progress: bool,
     date: str | None,
     sessions: list[KernelSession],
-    pool: ProcessPoolExecutor | None,
 ) -> PackRun:
-    """The run itself, once its inputs have passed: under the output folder's lock, each council in turn on this
-    process's kernels or sent to the workers."""
+    """The run itself, once its inputs have passed: under the output folder's lock, each council on a kernel of
+    its own as one comes free (the largest councils first, so that the last ones dealt are quick and the kernels
+    finish together), or one council on all of them."""
     from tqdm import tqdm
 
     started = time.perf_counter()
     run_dir = root / (date or run_date())
+    # One lane per kernel when there are councils enough to go round; else one lane with every kernel.
+    lanes: queue.SimpleQueue[list[KernelSession]] = queue.SimpleQueue()
+    groups = [[s] for s in sessions] if len(codes) > 1 else [sessions]
+    for group in groups:
+        lanes.put(group)
+
+    def task(code: int) -> tuple[LaOutcome, dict]:
+        kernels = lanes.get()  # one is free: there are as many threads as lanes
+        try:
+            return council_task(kernels, code, notebooks, run_dir, extra)
+        finally:
+            lanes.put(kernels)
+
     with run_lock(root):
         run_dir.mkdir(parents=True, exist_ok=True)
         clean_leftovers(run_dir)
         outcomes: list[LaOutcome] = []
         seconds: dict[str, float] = {}
         bar = tqdm(total=len(codes), desc="report pack", unit="LA", disable=not progress)
-        if sessions:
-            tasks = (_worker_task(c, notebooks, str(run_dir), extra, len(sessions)) for c in codes)
-            for outcome, spent in tasks:
-                outcomes.append(outcome)
-                _add(seconds, spent, outcome.seconds)
-                bar.update()
-        elif pool is not None:
-            with pool:
-                futures = [pool.submit(_worker_task, c, notebooks, str(run_dir), extra) for c in largest_first(codes)]
+        with ThreadPoolExecutor(max_workers=len(groups), thread_name_prefix="ks2workbook-council") as pool:
+            futures = [pool.submit(task, c) for c in (largest_first(codes) if len(groups) > 1 else codes)]
+            try:
                 for future in as_completed(futures):
                     outcome, spent = future.result()
                     outcomes.append(outcome)
                     _add(seconds, spent, outcome.seconds)
                     bar.update()
+            except BaseException:
+                for future in futures:  # stopped: no council is begun after this
+                    future.cancel()
+                raise
         bar.close()
         outcomes.sort(key=lambda o: o.la_code)
         write_run_index(run_dir, [o for o in outcomes if not o.published])
@@ -508,18 +474,6 @@ def _run(
         seconds["wall"] = time.perf_counter() - started
         log = _write_log(run_dir, outcomes, seconds, jobs)
     return PackRun(outcomes, run_dir, log, seconds)
-
-
-def _start_workers(count: int) -> ProcessPoolExecutor:
-    """The worker processes, started now so that each boots its kernel (:func:`_worker_init`) while this process
-    checks the run's inputs, instead of after: a pool starts a worker only when work is sent, so each is sent a
-    task that does nothing."""
-    pool = ProcessPoolExecutor(
-        max_workers=count, mp_context=get_context("spawn"), initializer=_worker_init, initargs=(os.getpid(),)
-    )
-    for _ in range(count):
-        pool.submit(int)
-    return pool
 
 
 def largest_first(codes: Sequence[int]) -> list[int]:

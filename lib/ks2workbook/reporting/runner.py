@@ -32,6 +32,8 @@ from ..core.errors import WorkbookError
 from ..core.paths import notebooks_dir, outputs_dir
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import nbformat
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -63,11 +65,15 @@ WARM_IMPORTS = (
 #: A second kernel that is dealt the plan after all imports the optimiser then.
 WARM_FIRST = "import gptables, scipy.optimize, ks2workbook.reporting.workbook\n"
 
+#: The tidy tables every notebook of the pack reads.
+PACK_TABLES = ("areas", "la_indicators", "neighbours", "schools", "census", "ofsted", "school_results")
+
 #: Code run once a kernel is ready and the tables are known fresh: the tables every notebook uses (timed as
-#: "data load").
+#: "data load"). Read by each kernel, not by the fork server: reading parquet starts Arrow's thread pools, and a
+#: process is forked safely only while it has no thread that might hold a lock (measured: one start in fifteen hung).
 WARM_UP = (
     "from ks2workbook.data import tables\n"
-    "for _name in ('areas', 'la_indicators', 'neighbours', 'schools', 'census', 'ofsted', 'school_results'):\n"
+    f"for _name in {PACK_TABLES!r}:\n"
     "    tables.load(_name)\n"
     # The loaded tables never die: move them out of the garbage collector's way (pauses mid-notebook otherwise).
     "import gc\ngc.collect()\ngc.freeze()\n"
@@ -156,8 +162,11 @@ class KernelSession:
         on another core while this process goes on (checking the parameters). :meth:`ready` waits for it."""
         import sys
         import tempfile
+        import uuid
 
         from jupyter_client.manager import AsyncKernelManager
+
+        from . import kernel_fork
 
         if self.km is not None:
             return
@@ -172,6 +181,12 @@ class KernelSession:
         self.km = AsyncKernelManager(
             kernel_name=self.kernel_name, transport="ipc", ip=str(Path(self._sockets) / "kernel")
         )
+        if kernel_fork.forkable():  # forked from a process that has made the imports (kernel_fork)
+            self.km.kernel_id = str(uuid.uuid4())
+            self.km.provisioner = kernel_fork.ForkProvisioner(
+                kernel_id=self.km.kernel_id, kernel_spec=self.km.kernel_spec, parent=self.km
+            )
+            self.km.provisioner.warm_code = WARM_IMPORTS + WARM_FIRST  # every kernel of the server has them all
         self.loop.run_until_complete(self.km.start_kernel(cwd=str(notebooks_dir()), extra_arguments=KERNEL_ARGUMENTS))
         self.kc = self.km.client()
         self.kc.start_channels()
@@ -324,8 +339,7 @@ _SESSIONS: list[KernelSession] = []
 
 
 def shared_sessions(count: int = 1) -> list[KernelSession]:
-    """This process's first ``count`` kernel sessions (one per worker; two or more for one council's pack on a
-    machine with the cores), each shut down when the process exits."""
+    """This process's first ``count`` kernel sessions, each shut down when the process exits."""
     import atexit
 
     while len(_SESSIONS) < count:
@@ -335,21 +349,40 @@ def shared_sessions(count: int = 1) -> list[KernelSession]:
     return _SESSIONS[:count]
 
 
+def close_kernels(sessions: Sequence[KernelSession]) -> None:
+    """Shut these kernels down, and the fork server they came from once no kernel of this process runs (a run
+    refused at its checks, or stopped, leaves no process behind)."""
+    for session in sessions:
+        session.close()
+    if all(s.km is None for s in _SESSIONS):
+        from . import kernel_fork
+
+        kernel_fork.stop()
+
+
 def shared_session() -> KernelSession:
     """This process's first kernel session."""
     return shared_sessions(1)[0]
 
 
 def kernels_here(councils: int, jobs: int, notebooks: int) -> list[KernelSession]:
-    """The kernels this process runs packs on, launched now (again a no-op) so they warm up while the inputs are
-    checked: one for councils run one after another (``jobs`` 1), none when worker processes run them, and for one
-    council alone one per job (core), no more than there are notebooks. Each of those kernels takes the next
-    notebook in reading order when it is free and computes the parts of the pack's facts its notebooks show (the
-    same code on the same data gives the same figures); the first also writes the Excel tables."""
-    if jobs < 1 or (jobs > 1 and councils != 1):
+    """The kernels a run of ``councils`` councils uses, launched now (again a no-op) so they warm up while the
+    inputs are checked: one per job (core), no more than there are councils, or for one council alone no more than
+    there are notebooks.
+
+    Kernels in this process, not worker processes each with its own: a worker imported the library and the
+    notebook machinery for a second and a half before its kernel could start, on the cores the kernels boot on,
+    and two processes per core then shared them. Many councils are dealt out one per kernel, each kernel writing
+    its councils' Excel tables; one council alone has its notebooks dealt out between the kernels, which compute
+    the parts of the pack's facts its notebooks show (the same code on the same data gives the same figures), and
+    the first writes the Excel tables."""
+    if jobs < 1:
         return []
-    sessions = shared_sessions(max(1, min(jobs, notebooks)) if councils == 1 else 1)
+    count = max(1, min(jobs, councils if councils > 1 else notebooks))
+    sessions = shared_sessions(count)
     for session in sessions:
+        if councils > 1 and session.km is None:
+            session.writes_excel = True  # each kernel writes the Excel tables of its councils
         session.launch()
     return sessions
 
