@@ -74,7 +74,7 @@ class ForkServer:
         self.key: tuple = ()  # the environment and interpreter options it was started with
         self._lock = threading.Lock()  # one request and its reply at a time
         self._requests = self._replies = None
-        self.forked = 0  # kernels forked by the running server
+        self.kernels: list[ForkedChild] = []  # the kernels the running server forked
 
     def _start(self, options: list[str], key: tuple) -> None:
         from ..core.paths import notebooks_dir
@@ -97,11 +97,11 @@ class ForkServer:
         self._replies = os.fdopen(reply_r, "r", encoding="utf-8")
         self._requests.write(json.dumps({"warm": self.warm_code}) + "\n")
         self.key = key
-        self.forked = 0
+        self.kernels = []
 
-    def fork(self, cmd: list[str], env: dict[str, str], cwd: str) -> int | None:
-        """A kernel forked with this command, environment and folder: its pid, or None if it cannot be (it is then
-        started the usual way). Waits for the server's imports the first time."""
+    def fork(self, cmd: list[str], env: dict[str, str], cwd: str) -> ForkedChild | None:
+        """A kernel forked with this command, environment and folder, or None if it cannot be (it is then started
+        the usual way). Waits for the server's imports the first time."""
         import select
 
         split = _kernel_command(cmd)
@@ -126,8 +126,12 @@ class ForkServer:
             reply = json.loads(line)
             if "pid" not in reply:
                 return None
-            self.forked += 1
-            return int(reply["pid"])
+            self.kernels.append(ForkedChild(int(reply["pid"])))
+            return self.kernels[-1]
+
+    def idle(self) -> bool:
+        """Whether none of the kernels it forked still runs."""
+        return all(kernel.poll() is not None for kernel in self.kernels)
 
     def close(self) -> None:
         """Stop the server: it ends the kernels it forked, and is killed if it has not stopped within seconds."""
@@ -140,7 +144,7 @@ class ForkServer:
         self._requests = self._replies = None
         if self.proc is not None:
             try:
-                if not self.forked:  # still importing, perhaps: nothing of it is needed
+                if not self.kernels:  # still importing, perhaps: nothing of it is needed
                     self.proc.kill()
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -172,11 +176,13 @@ def _kernel_command(cmd: list[str]) -> tuple[list[str], list[str]] | None:
 _SERVER: ForkServer | None = None
 
 
-def stop() -> None:
-    """Stop this process's fork server, if it runs (a run refused or stopped leaves no process behind)."""
+def stop(only_if_idle: bool = False) -> None:
+    """Stop this process's fork server, if it runs (a run refused or stopped leaves no process behind); with
+    ``only_if_idle``, only once none of its kernels runs (another session of this process may still use one)."""
     if _SERVER is not None:
         with _SERVER._lock:
-            _SERVER.close()
+            if not only_if_idle or _SERVER.idle():
+                _SERVER.close()
 
 
 def server(warm_code: str = "") -> ForkServer:
@@ -261,11 +267,11 @@ class KernelProcess:
         from jupyter_client.launcher import launch_kernel
 
         try:
-            pid = None
+            forked = None
             if set(kwargs) <= {"env", "cwd"}:  # nothing a fork cannot honour (streams, flags)
                 env = dict(kwargs.get("env") or os.environ)
-                pid = server(self.warm_code).fork(cmd, env, str(kwargs.get("cwd") or os.getcwd()))
-            self._proc = ForkedChild(pid) if pid is not None else launch_kernel(cmd, **kwargs)
+                forked = server(self.warm_code).fork(cmd, env, str(kwargs.get("cwd") or os.getcwd()))
+            self._proc = forked if forked is not None else launch_kernel(cmd, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - raised where the process is asked for
             self._error = exc
         finally:

@@ -350,14 +350,13 @@ def shared_sessions(count: int = 1) -> list[KernelSession]:
 
 
 def close_kernels(sessions: Sequence[KernelSession]) -> None:
-    """Shut these kernels down, and the fork server they came from once no kernel of this process runs (a run
-    refused at its checks, or stopped, leaves no process behind)."""
+    """Shut these kernels down, and the fork server they came from once none of its kernels runs (a run refused at
+    its checks, or stopped, leaves no process behind)."""
+    from . import kernel_fork
+
     for session in sessions:
         session.close()
-    if all(s.km is None for s in _SESSIONS):
-        from . import kernel_fork
-
-        kernel_fork.stop()
+    kernel_fork.stop(only_if_idle=True)
 
 
 def shared_session() -> KernelSession:
