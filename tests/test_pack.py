@@ -91,9 +91,9 @@ def test_cli_report_exit_code_and_summary(tmp_path):
     assert list(tmp_path.glob("*/831/trends.html"))
 
 
-def test_workers_take_the_largest_councils_first():
+def test_kernels_take_the_largest_councils_first():
     """Hampshire (hundreds of primary schools) before Derby before City of London (one): the quick packs come last,
-    so two workers finish together. Every council is kept, once."""
+    so two kernels finish together. Every council is kept, once."""
     order = pack.largest_first([201, 831, 850, 420, 343])
     assert order[0] == 850 and order.index(831) < order.index(201) and set(order[-2:]) == {201, 420}
     assert sorted(order) == [201, 343, 420, 831, 850]

@@ -477,8 +477,8 @@ def _run(
 
 
 def largest_first(codes: Sequence[int]) -> list[int]:
-    """The councils in the order the workers take them: most schools first, so that the last ones sent are the
-    quick ones and the workers finish together, not one waiting while the other makes a large council's pack
+    """The councils in the order the kernels take them: most schools first, so that the last ones dealt are the
+    quick ones and the kernels finish together, not one waiting while the other makes a large council's pack
     (a pack's time grows with its schools)."""
     schools = dataset.load("schools")
     sizes = schools.loc[schools["is_primary"].fillna(False).astype(bool), "la_code_now"].value_counts()
@@ -495,12 +495,12 @@ def _write_log(run_dir: Path, outcomes: Sequence[LaOutcome], seconds: dict[str, 
     stamp = dt.datetime.now().strftime("%H%M%S")
     log = run_dir / "logs" / f"run-{stamp}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"ks2workbook {__version__} report run, {len(outcomes)} LA(s), {jobs} worker(s)"]
+    lines = [f"ks2workbook {__version__} report run, {len(outcomes)} LA(s), {jobs} kernel(s)"]
     for outcome in outcomes:
         for r in outcome.results:
             state = "ok" if r.ok else f"FAILED: {r.error}"
             lines.append(f"{outcome.la_code} {r.notebook}: {state}")
-    lines.append("time split (summed over workers): " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
+    lines.append("time split (summed over kernels): " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
     log.write_text("\n".join(lines) + "\n")
     return log
 

@@ -8,7 +8,7 @@ Why this shape:
 - Notebooks are parameterised with papermill's API (its ``parameters``/``injected-parameters`` convention) and
   executed by nbclient in a :class:`KernelSession`: one Jupyter kernel kept alive across notebooks and LAs, its
   namespace reset between notebooks. Starting a kernel and importing pandas costs more than most notebooks take
-  to run; a kernel that stays up also keeps the tidy tables in memory, so they are read once per worker.
+  to run; a kernel that stays up also keeps the tidy tables in memory, so they are read once per kernel.
 - The kernel is launched first and warms up (imports the library, pandas, matplotlib) on the other core while
   this process checks the pack's parameters and council files; it is sent nothing of the user's until every input
   has passed, and a run refused at the checks shuts it down. Only then are the tables loaded and notebooks run.
@@ -128,9 +128,9 @@ class KernelSession:
 
     The kernel is started with an explicit kernel name (notebooks committed without outputs may carry none) from this
     environment's own kernelspec, with the notebooks folder as working directory. It is restarted after
-    ``max_notebooks`` notebooks, or when it died, so memory per worker stays bounded. Measured on one kernel running
+    ``max_notebooks`` notebooks, or when it died, so memory per kernel stays bounded. Measured on one kernel running
     34 councils' packs in a row (204 notebooks, 1 December 2026): 600 MiB after the first, 630-680 MiB from then
-    on, no growth; the bound is set past a worker's share of every council on two workers (about 460 notebooks),
+    on, no growth; the bound is set past a kernel's share of every council on two kernels (about 460 notebooks),
     since each restart cost about 5 s of booting and reloading.
     """
 
