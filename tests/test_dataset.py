@@ -193,6 +193,37 @@ def test_one_computation_checks_each_table_once(monkeypatch):
     assert looked.count("areas") == 3
 
 
+def test_a_table_is_read_without_threads_as_pandas_reads_it(tables):
+    """The tables are read through Arrow's single-file reader, which starts no thread (so the process the report
+    kernels are forked from may read them): the frames are those ``pandas.read_parquet`` gives, value for value,
+    dtype for dtype."""
+    for name in dataset.TABLES:
+        path = SHIPPED_PROCESSED / f"{name}.parquet"
+        ours, theirs = dataset.read_without_threads(path), pd.read_parquet(path)
+        pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
+        assert list(ours.dtypes) == list(theirs.dtypes) and ours.attrs == theirs.attrs, name
+
+
+def test_preload_reads_the_fresh_tables_and_builds_none(tables, scratch_root):
+    """What the fork server does before its first kernel: the fresh tables are read (a kernel then reads none of
+    them again), a stale one is left for the kernel to build, and nothing is raised."""
+    shutil.copytree(SHIPPED_PROCESSED, scratch_root / "data" / "processed", ignore=shutil.ignore_patterns(cache.STORE))
+    cache.clear_all()
+    codes = scratch_root / "data/raw/dfe_lait/reference/la_code_list.xlsx"
+    frame = pd.read_excel(codes, engine="calamine")
+    frame.loc[frame["LA Number"] == 831, "LA Name"] = "Derby City"
+    frame.to_excel(codes, index=False)
+    catalogue.accept(codes)  # accepted, so "areas" (and la_indicators, built from it) are stale, not refused
+    built = []
+    with pytest.MonkeyPatch.context() as spy:
+        spy.setattr(dataset, "build", lambda name: built.append(name))
+        read = dataset.preload(["areas", "census", "ofsted", "no such table"])
+    assert read == ["census", "ofsted"] and built == []
+    reads = dataset._load_cached.cache_info().misses
+    dataset.load("census")
+    assert dataset._load_cached.cache_info().misses == reads  # found read
+
+
 def test_refresh_builds_only_the_stale_tables_and_refuses_a_changed_file(tables, scratch_root):
     """Before a report run: a table whose raw file changed (and was accepted) is built again, the fresh ones are
     neither built nor read, and a changed file not accepted stops the run naming it."""

@@ -74,6 +74,13 @@ def test_a_kernel_is_forked_from_the_server_with_the_environment_and_folder_aske
     assert _ask(session, "import sys; print(sys.path[0] != '')") == "True"
 
 
+def test_a_forked_kernel_finds_the_tables_read_by_the_server(tables, session):
+    """The server reads the pack's tables before it forks (without a thread: the test below), and each kernel's
+    load of them is then answered from what it inherited: no kernel reads a table file itself."""
+    code = "from ks2workbook.data import tables; print(tables._load_cached.cache_info().hits)"
+    assert int(_ask(session, code)) >= len(runner.PACK_TABLES)
+
+
 def test_a_forked_kernel_is_interrupted_and_shut_down_like_any_other(session):
     pid = session.km.provisioner.pid
     request = session.kc.execute("import time; time.sleep(60)")
