@@ -8,8 +8,10 @@ What is measured, each in fresh processes as a user would run it (imports and ke
    kept from an earlier run (a fresh output folder each time).
 3. Where one pack's time goes, per notebook: the pack's facts (national results read, the council's own work),
    each notebook's charts and tables, and the HTML.
-4. The same councils with one worker and with two: the speed-up.
-5. With ``--all``: every current council with two workers; with ``--test``: ``make test`` from a fresh clone.
+4. The same councils on one kernel and on two: the speed-up; and what this machine allows of one: the councils
+   split in two halves, each run by a one-kernel command of its own, first each alone, then both at once (how much
+   two busy cores slow each other down, whatever the code: two kernels can be at most 2/slow-down as fast as one).
+5. With ``--all``: every current council on two kernels; with ``--test``: ``make test`` from a fresh clone.
 
 Each figure is the median of ``--runs`` runs (min and max beside it); the machine is recorded.
 """
@@ -82,10 +84,33 @@ def pack_seconds(codes: list[int], jobs: int | None, env: dict) -> float:
         return timed(args, env)
 
 
+def side_by_side(halves: list[list[int]], env: dict) -> float:
+    """How much slower two one-kernel commands are when they run at once than each alone: the ratio of their
+    seconds summed, at once over alone (1.0: the two cores do not slow each other at all)."""
+    alone = [pack_seconds(half, 1, env) for half in halves]
+    with tempfile.TemporaryDirectory(dir=ROOT / "outputs") as out:
+        procs, started = [], time.perf_counter()
+        for i, half in enumerate(halves):
+            args = [str(BIN), "report", "--no-progress", "--jobs", "1", "--out", f"{out}/{i}"]
+            for code in half:
+                args += ["--la", str(code)]
+            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+            procs.append(subprocess.Popen(args, cwd=ROOT, env=env, **quiet))
+        ended: dict[int, float] = {}
+        while len(ended) < len(procs):  # each command's own end, whichever ends first
+            for i, proc in enumerate(procs):
+                if i not in ended and proc.poll() is not None:
+                    if proc.returncode != 0:
+                        raise SystemExit("a side-by-side run failed")
+                    ended[i] = time.perf_counter() - started
+            time.sleep(0.02)
+    return sum(ended.values()) / sum(alone)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--all", action="store_true", help="also every current council with two workers")
+    parser.add_argument("--all", action="store_true", help="also every current council on two kernels")
     parser.add_argument("--test", action="store_true", help="also `make test` from a fresh clone of this commit")
     args = parser.parse_args()
     (ROOT / "outputs").mkdir(exist_ok=True)
@@ -105,21 +130,31 @@ def main() -> None:
     lines.append(f"| one council's pack, cold (`report --la 831`: a kernel per core) | {stats(one)} |")
     single = [pack_seconds([831], 1, env) for _ in range(args.runs)]
     lines.append(f"| the same on one kernel (`report --la 831 --jobs 1`) | {stats(single)} |")
-    # One worker and two in turn, the speed-up taken pair by pair: this machine's speed drifts by a fifth from one
-    # quarter of an hour to the next, and all one-worker runs before all two-worker runs measured the drift too.
+    # One kernel and two in turn, the speed-up taken pair by pair: this machine's speed drifts by a fifth from one
+    # quarter of an hour to the next, and all one-kernel runs before all two-kernel runs measured the drift too.
     serial, parallel = [], []
     for _ in range(max(1, args.runs - 1)):
         serial.append(pack_seconds(SPEEDUP_LAS, 1, env))
         parallel.append(pack_seconds(SPEEDUP_LAS, 2, env))
     ratios = [a / b for a, b in zip(serial, parallel, strict=True)]
     speedup = f"speed-up {statistics.median(ratios):.2f}x, pair by pair: {', '.join(f'{r:.2f}x' for r in ratios)}"
-    lines.append(f"| {len(SPEEDUP_LAS)} councils, 1 worker | {stats(serial)} |")
-    lines.append(f"| the same, 2 workers (run in turn with the above) | {stats(parallel)} ({speedup}) |")
+    lines.append(f"| {len(SPEEDUP_LAS)} councils, 1 kernel | {stats(serial)} |")
+    lines.append(f"| the same, 2 kernels (run in turn with the above) | {stats(parallel)} ({speedup}) |")
+    half = len(SPEEDUP_LAS) // 2
+    slow = [side_by_side([SPEEDUP_LAS[:half], SPEEDUP_LAS[half:]], env) for _ in range(max(1, args.runs - 1))]
+    ceiling = 2 / statistics.median(slow)
+    lines.append(
+        f"| this machine's own limit: two 1-kernel runs of {half} councils at once, against each alone "
+        f"| {statistics.median(slow):.2f}x as slow (min {min(slow):.2f}, max {max(slow):.2f}, {len(slow)} runs): "
+        f"two kernels at most {ceiling:.2f}x as fast as one, before any start-up |"
+    )
     if args.all:
         every = [_all(env)]
-        lines.append(f"| every current council, 2 workers | {stats(every)} |")
+        lines.append(f"| every current council, 2 kernels | {stats(every)} |")
     if args.test:
-        lines.append(f"| `make test` from a fresh clone (setup, data, lint, tests on 2 workers) | {stats([_test()])} |")
+        lines.append(
+            f"| `make test` from a fresh clone (setup, data, lint, tests on 2 pytest workers) | {stats([_test()])} |"
+        )
     parts = _breakdown(args.runs, env)
     lines += [
         "",
