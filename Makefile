@@ -69,7 +69,7 @@ verify-data: setup
 report: data
 	$(VENV)/bin/ks2workbook report --la $(LA)
 
-# Every current council in parallel (JOBS workers, default the machine's cores): what cron/systemd run (deploy/).
+# Every current council in parallel (JOBS kernels, default the machine's cores): what cron/systemd run (deploy/).
 report-all: data
 	$(VENV)/bin/ks2workbook report --all --no-progress $(if $(JOBS),--jobs $(JOBS),)
 

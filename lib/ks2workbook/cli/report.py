@@ -48,12 +48,12 @@ def report(
 
     from ..reporting.runner import REPORT_NOTEBOOKS, close_kernels, kernels_here
 
-    workers = jobs or os.cpu_count() or 1  # councils in parallel, or one council's notebooks
+    kernels = jobs or os.cpu_count() or 1  # councils in parallel, or one council's notebooks
     la = la or ["831"]
     # Launched before the pack's heavy imports, so they warm up for longest (run_pack asks for the same kernels;
     # every council is more councils than kernels).
-    councils = workers if all_las else len(set(la))
-    early = kernels_here(councils, workers, len(set(notebook or REPORT_NOTEBOOKS)))
+    councils = kernels if all_las else len(set(la))
+    early = kernels_here(councils, kernels, len(set(notebook or REPORT_NOTEBOOKS)))
     try:
         from ..core.paths import output_root
         from ..reporting.pack import current_la_codes, run_pack
@@ -77,7 +77,7 @@ def report(
             "scenario_files": list(scenario or []),
         }
         root = output_root(out)
-        run = run_pack(codes, notebooks=notebook, out_root=root, extra=params, jobs=workers, progress=progress)
+        run = run_pack(codes, notebooks=notebook, out_root=root, extra=params, jobs=kernels, progress=progress)
     except BaseException:
         close_kernels(early)  # a refused run leaves no kernel behind
         raise

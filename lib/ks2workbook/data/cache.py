@@ -7,7 +7,7 @@ rebuilt table must never be answered from an old cache) and must hand out copies
 frame must not change the next caller's).
 
 ``persist=True`` keeps the result beside the tidy tables as well (``data/processed/national/``), so a new process
-(the next report run, every worker of ``report --all``) reads it instead of computing it again. Its key is the
+(the next report run, a kernel started afresh) reads it instead of computing it again. Its key is the
 content of what it rests on: the tables' manifests (their raw files' checksums and the code that built them), the
 code of the layers that compute it (core, data, rules, analyses: views and reporting do not change a result), the
 rule files the workbook ships, any council file passed as an argument, and the arguments. Change any of them and

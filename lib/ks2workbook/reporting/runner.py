@@ -8,7 +8,8 @@ Why this shape:
 - Notebooks are parameterised with papermill's API (its ``parameters``/``injected-parameters`` convention) and
   executed by nbclient in a :class:`KernelSession`: one Jupyter kernel kept alive across notebooks and LAs, its
   namespace reset between notebooks. Starting a kernel and importing pandas costs more than most notebooks take
-  to run; a kernel that stays up also keeps the tidy tables in memory, so they are read once per kernel.
+  to run; a kernel that stays up also keeps the tidy tables in memory. Where kernels are forked from one warm
+  process (:mod:`.kernel_fork`), that process has made the imports and read the tables once for all of them.
 - The kernel is launched first and warms up (imports the library, pandas, matplotlib) on the other core while
   this process checks the pack's parameters and council files; it is sent nothing of the user's until every input
   has passed, and a run refused at the checks shuts it down. Only then are the tables loaded and notebooks run.
