@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -193,6 +194,18 @@ def test_one_computation_checks_each_table_once(monkeypatch):
     assert looked.count("areas") == 3
 
 
+def _derby_renamed(scratch_root) -> Path:
+    """The shipped tables copied into the scratch project (not the national store), and Derby renamed in the LA
+    code list there (not yet accepted): the list of councils, and every table built from it, stale."""
+    shutil.copytree(SHIPPED_PROCESSED, scratch_root / "data" / "processed", ignore=shutil.ignore_patterns(cache.STORE))
+    cache.clear_all()
+    codes = scratch_root / "data/raw/dfe_lait/reference/la_code_list.xlsx"
+    frame = pd.read_excel(codes, engine="calamine")
+    frame.loc[frame["LA Number"] == 831, "LA Name"] = "Derby City"
+    frame.to_excel(codes, index=False)
+    return codes
+
+
 def test_a_table_is_read_without_threads_as_pandas_reads_it(tables):
     """The tables are read through Arrow's single-file reader, which starts no thread (so the process the report
     kernels are forked from may read them): the frames are those ``pandas.read_parquet`` gives, value for value,
@@ -207,12 +220,7 @@ def test_a_table_is_read_without_threads_as_pandas_reads_it(tables):
 def test_preload_reads_the_fresh_tables_and_builds_none(tables, scratch_root):
     """What the fork server does before its first kernel: the fresh tables are read (a kernel then reads none of
     them again), a stale one is left for the kernel to build, and nothing is raised."""
-    shutil.copytree(SHIPPED_PROCESSED, scratch_root / "data" / "processed", ignore=shutil.ignore_patterns(cache.STORE))
-    cache.clear_all()
-    codes = scratch_root / "data/raw/dfe_lait/reference/la_code_list.xlsx"
-    frame = pd.read_excel(codes, engine="calamine")
-    frame.loc[frame["LA Number"] == 831, "LA Name"] = "Derby City"
-    frame.to_excel(codes, index=False)
+    codes = _derby_renamed(scratch_root)
     catalogue.accept(codes)  # accepted, so "areas" (and la_indicators, built from it) are stale, not refused
     built = []
     with pytest.MonkeyPatch.context() as spy:
@@ -227,12 +235,7 @@ def test_preload_reads_the_fresh_tables_and_builds_none(tables, scratch_root):
 def test_refresh_builds_only_the_stale_tables_and_refuses_a_changed_file(tables, scratch_root):
     """Before a report run: a table whose raw file changed (and was accepted) is built again, the fresh ones are
     neither built nor read, and a changed file not accepted stops the run naming it."""
-    shutil.copytree(SHIPPED_PROCESSED, scratch_root / "data" / "processed", ignore=shutil.ignore_patterns(cache.STORE))
-    cache.clear_all()
-    codes = scratch_root / "data/raw/dfe_lait/reference/la_code_list.xlsx"
-    frame = pd.read_excel(codes, engine="calamine")
-    frame.loc[frame["LA Number"] == 831, "LA Name"] = "Derby City"
-    frame.to_excel(codes, index=False)
+    codes = _derby_renamed(scratch_root)
     with pytest.raises(RawFileError, match="la_code_list.xlsx .* has changed"):
         dataset.refresh()
     catalogue.accept(codes)

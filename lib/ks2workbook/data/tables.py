@@ -668,14 +668,9 @@ def preload(names: Sequence[str]) -> list[str]:
     read = []
     for name in names:
         try:
-            key, stamp = (name, str(processed_dir())), _stamp(name)
-            _verify_inputs(name)
-            if not is_fresh(name):
-                continue
-            path = processed_dir() / f"{name}.parquet"
-            _load_cached(name, str(processed_dir()), path.stat().st_mtime_ns)
-            _CHECKED[key] = stamp
-            read.append(name)
+            if _ensure_fresh(name, build_stale=False):
+                _read(name)
+                read.append(name)
         except (KeyError, OSError, ValueError, RawFileError):  # left to the kernel, which says what is wrong
             continue
     return read
@@ -688,13 +683,19 @@ def load(name: str) -> pd.DataFrame:
     Returns a shallow copy (pandas copy-on-write keeps the cached frame safe from the caller's changes).
     """
     _ensure_fresh(name)
+    return _read(name).copy(deep=False)
+
+
+def _read(name: str) -> pd.DataFrame:
+    """The cached file of a table known fresh, read once per version of the file."""
     path = processed_dir() / f"{name}.parquet"
-    return _load_cached(name, str(processed_dir()), path.stat().st_mtime_ns).copy(deep=False)
+    return _load_cached(name, str(processed_dir()), path.stat().st_mtime_ns)
 
 
-def _ensure_fresh(name: str) -> None:
+def _ensure_fresh(name: str, build_stale: bool = True) -> bool:
     """The table's raw files checked and the cached file built again if stale, without reading it (what
-    :func:`tables_version` needs: a result kept in the national store is found without reading the table)."""
+    :func:`tables_version` needs: a result kept in the national store is found without reading the table). With
+    ``build_stale=False`` a stale table is left as it is (and not marked checked); returns whether it is fresh."""
     if name not in TABLES:
         raise KeyError(f"unknown table {name!r}; tables: {', '.join(TABLES)}")
     key = (name, str(processed_dir()))
@@ -702,6 +703,8 @@ def _ensure_fresh(name: str) -> None:
     if _CHECKED.get(key) != stamp:  # checked once per process while nothing it rests on changes
         _verify_inputs(name)
         if not is_fresh(name):
+            if not build_stale:
+                return False
             for dep in TABLES[name][2]:
                 _ensure_fresh(dep)
             build(name)
@@ -709,6 +712,7 @@ def _ensure_fresh(name: str) -> None:
             if _PINNED is not None:
                 _PINNED[name] = stamp
         _CHECKED[key] = stamp
+    return True
 
 
 def tables_version(*names: str) -> tuple[tuple[str, int], ...]:
