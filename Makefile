@@ -27,7 +27,7 @@ help:
 	@echo "make format      ruff format and fix"
 	@echo "make strip       clear the notebooks' outputs before committing"
 	@echo "make bench       benchmarks; writes benchmarks/results.md"
-	@echo "make bench-all   the benchmarks plus every council on two kernels and make test from a fresh clone (long)"
+	@echo "make bench-all   the benchmarks plus every council on one kernel and on two and make test from a fresh clone (long)"
 	@echo "make browser     install headless Chromium for the print and browser tests (root, Debian)"
 	@echo "make clean       remove the built tables and caches"
 
