@@ -76,13 +76,21 @@ def stats(values: list[float]) -> str:
     return f"{statistics.median(values):.1f} s (min {min(values):.1f}, max {max(values):.1f}, {len(values)} runs)"
 
 
-def pack_seconds(codes: list[int], jobs: int | None, env: dict) -> float:
-    """``jobs`` None: the command's default (one council: a kernel per core)."""
+def report_command(out: str, jobs: int | None, codes: list[int] | None) -> list[str]:
+    """The pack command every benchmark times: ``codes`` None for every current council (``--all``), ``jobs`` None
+    for the command's default (one council: a kernel per core)."""
+    args = [str(BIN), "report", "--no-progress", "--out", out] + (["--jobs", str(jobs)] if jobs else [])
+    if codes is None:
+        return args + ["--all"]
+    for code in codes:
+        args += ["--la", str(code)]
+    return args
+
+
+def pack_seconds(codes: list[int] | None, jobs: int | None, env: dict) -> float:
+    """One run of :func:`report_command` into a fresh output folder, in seconds."""
     with tempfile.TemporaryDirectory(dir=ROOT / "outputs") as out:
-        args = [str(BIN), "report", "--no-progress", "--out", out] + (["--jobs", str(jobs)] if jobs else [])
-        for code in codes:
-            args += ["--la", str(code)]
-        return timed(args, env)
+        return timed(report_command(out, jobs, codes), env)
 
 
 def side_by_side(halves: list[list[int]], env: dict) -> float:
@@ -92,9 +100,7 @@ def side_by_side(halves: list[list[int]], env: dict) -> float:
     with tempfile.TemporaryDirectory(dir=ROOT / "outputs") as out:
         procs, started = [], time.perf_counter()
         for i, half in enumerate(halves):
-            args = [str(BIN), "report", "--no-progress", "--jobs", "1", "--out", f"{out}/{i}"]
-            for code in half:
-                args += ["--la", str(code)]
+            args = report_command(f"{out}/{i}", 1, half)
             quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
             procs.append(subprocess.Popen(args, cwd=ROOT, env=env, **quiet))
         ended: dict[int, float] = {}
@@ -151,7 +157,7 @@ def main() -> None:
     )
     if args.all:
         # The weekly job: every council on one kernel, then on two, in turn (one pair; about 20 minutes).
-        every_one, every_two = _all(env, 1), _all(env, 2)
+        every_one, every_two = pack_seconds(None, 1, env), pack_seconds(None, 2, env)
         lines.append(f"| every current council, 1 kernel | {stats([every_one])} |")
         lines.append(
             f"| every current council, 2 kernels (run in turn with the above) | {stats([every_two])} "
@@ -194,11 +200,6 @@ def _breakdown(runs: int, env: dict) -> dict:
         else:
             out[key] = statistics.median(s[key] for s in seen)
     return out
-
-
-def _all(env: dict, jobs: int) -> float:
-    with tempfile.TemporaryDirectory(dir=ROOT / "outputs") as out:
-        return timed([str(BIN), "report", "--all", "--no-progress", "--jobs", str(jobs), "--out", out], env)
 
 
 def _test() -> float:
