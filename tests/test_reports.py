@@ -284,6 +284,20 @@ def test_each_notebook_starts_in_a_clean_namespace_without_a_forced_full_collect
     )
 
 
+def test_a_kernel_collects_garbage_less_often_but_still_collects():
+    """A kernel ready for notebooks runs its garbage collector at the workbook's thresholds, not disabled: a
+    figure that was closed, cycles and all, is still freed by the next collection."""
+    session = runner.shared_session()
+    session.start()
+    session._run_code(
+        "import gc, weakref, matplotlib.pyplot as plt\n"
+        f"assert gc.isenabled() and gc.get_threshold() == {runner.KERNEL_GC_THRESHOLDS!r}, gc.get_threshold()\n"
+        "_fig = plt.figure(); _gone = weakref.ref(_fig); plt.close(_fig); del _fig\n"
+    )
+    # the next cell, as the inline backend holds the cell's figures until the cell has ended
+    session._run_code("gc.collect()\nassert _gone() is None, 'a closed figure outlived a collection'\n")
+
+
 def test_the_report_html_is_nbconvert_s_page(panel):
     """The reports are made by nbconvert's HTML exporter without its last BeautifulSoup pass (half of the HTML's
     time): for every page of two councils the page parses to the same document as the full exporter's, the
