@@ -31,6 +31,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         "one of a plural noun",
         re.compile(r"(?<![\d.,+\-−])1 (schools|pupils|councils|days|years|advisers|pairs|inspections|months)\b"),
     ),
+    ("one point as plural", re.compile(r"(?<![\d.,])[+\-−]?1 points\b")),
 ]
 
 #: Councils whose plans or figures were worked examples: named only in their own pack (or as a neighbour).

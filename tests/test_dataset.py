@@ -176,6 +176,13 @@ def test_formats_treat_pandas_na_as_missing():
     assert style.fmt_gbp_k(542_100) == "£542k" and style.fmt_points(-2) == "-2 pts"
 
 
+def test_a_move_in_points_reads_in_agreeing_words():
+    from ks2workbook.core.formats import fmt_points_moved
+
+    moves = [fmt_points_moved(v) for v in (1, -1, 2, 0, 0.5, -3.0)]
+    assert moves == ["+1 point", "-1 point", "+2 points", "0 points", "+0.5 points", "-3 points"]
+
+
 def test_one_computation_checks_each_table_once(monkeypatch):
     """Inside ``pinned`` (a pack's facts) each table's files are looked at once however often it is read;
     outside it, at every read (a raw file changed under a running kernel is caught at the next one)."""

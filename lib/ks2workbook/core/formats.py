@@ -33,6 +33,13 @@ def fmt_points(value: float | None, decimals: int = 0) -> str:
     return f"{value:+.{decimals}f} pts"
 
 
+def fmt_points_moved(value: float) -> str:
+    """A move in percentage points in words that agree with it: ``+1 point``, ``-2 points``, ``+0.5 points``,
+    ``0 points`` (a sentence or a table cell a councillor reads, where ``pts`` would be shorthand)."""
+    word = "point" if abs(value) == 1 else "points"
+    return f"0 {word}" if value == 0 else f"{value:+g} {word}"
+
+
 def fmt_gbp_k(value: float | None, decimals: int = 0) -> str:
     """Money in thousands as councils write it: ``£542k`` (input in pounds); negatives as ``-£58k``."""
     if missing(value):

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..analyses.pack import PackFacts
-from ..core.formats import count, fmt_int, fmt_pct
+from ..core.formats import count, fmt_int, fmt_pct, fmt_points_moved
 from ..rules import pack as pack_rules
 from . import page, style
 
@@ -37,7 +37,7 @@ def assumption(facts: PackFacts) -> str:
     d, r = facts.definition, facts.risk
     if d.national_change is not None:
         return (
-            f"The chances assume England's results move by {d.national_change:+g} points next year, as set for "
+            f"The chances assume England's results move by {fmt_points_moved(d.national_change)} next year, as set for "
             "this pack."
         )
     known = r["known_changes"]
@@ -106,7 +106,7 @@ def table_scenarios(facts: PackFacts) -> list:
     shown = pd.DataFrame(
         {
             "If England's results move by": [
-                f"{c:+g} points" + (" (its recent trend)" if t else "")
+                fmt_points_moved(c) + (" (its recent trend)" if t else "")
                 for c, t in zip(s["national_change"], s["is_trend"], strict=True)
             ],
             f"Schools in {facts.area.name} expected below the bar": s["expected_below_next_year"].map(
