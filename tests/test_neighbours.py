@@ -154,6 +154,18 @@ def test_sn_average_leaves_missing_out_and_all_missing_is_missing():
     assert out.loc[2022, "value"] == 42.0  # (40 + 44) / 2
 
 
+def test_sn_average_is_the_same_whatever_the_order_of_the_rows():
+    """The pack averages from the shipped table's sorted index, a caller's table comes in its own order: the
+    means must agree to the last digit (each sum is exact, so the order of adding cannot show)."""
+    values = {301: {2019: 0.1, 2022: 0.7}, 302: {2019: 0.2, 2022: 0.1}, 303: {2019: 0.3, 2022: 0.2}}
+    frame = synthetic(values)
+    backwards = frame.iloc[::-1].reset_index(drop=True)
+    ahead = nb.sn_average_of(frame, [301, 302, 303], "X")
+    pd.testing.assert_frame_equal(ahead, nb.sn_average_of(backwards, [303, 302, 301], "X"), check_exact=True)
+    # The exact sum (0.6) divided by 3, not the running sum 0.1 + 0.2 + 0.3 (0.6000000000000001) that depends on order.
+    assert ahead.set_index("year").loc[2019, "value"] == 0.6 / 3 != (0.1 + 0.2 + 0.3) / 3
+
+
 def test_trend_skips_gap_years_and_flags_by_polarity():
     frame = synthetic({301: {2018: 60.0, 2019: 62.0, 2020: np.nan, 2021: np.nan, 2022: 58.0, 2023: 58.0}})
     out = nb.trend(frame, 301, "X").set_index("year")
@@ -439,6 +451,10 @@ def test_answers_read_from_the_shipped_index_equal_filtering_the_table(li, code)
                 except NoDataError:  # no group in that edition (Cumberland in 2021)
                     continue
                 pd.testing.assert_frame_equal(fast, nb.sn_ranking(li, code, indicator, year, version))
+        for version in (2025, 2021):
+            for codes in nb.neighbour_sets(code, version).values() if code != 942 or version != 2021 else ():
+                fast = nb.sn_average_of(None, codes, indicator)
+                pd.testing.assert_frame_equal(fast, nb.sn_average_of(li, codes, indicator), check_exact=True)
 
 
 @pytest.mark.parametrize("code", [831, 942, 420])
