@@ -32,6 +32,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(r"(?<![\d.,+\-−])1 (schools|pupils|councils|days|years|advisers|pairs|inspections|months)\b"),
     ),
     ("one point as plural", re.compile(r"(?<![\d.,])[+\-−]?1 points\b")),
+    ("a signed zero", re.compile(r"(?<![\w.,])[+\-−]0(\.0+)?(?![\d.,])")),
 ]
 
 #: Councils whose plans or figures were worked examples: named only in their own pack (or as a neighbour).

@@ -183,6 +183,14 @@ def test_a_move_in_points_reads_in_agreeing_words():
     assert moves == ["+1 point", "-1 point", "+2 points", "0 points", "+0.5 points", "-3 points"]
 
 
+def test_a_figure_that_rounds_to_zero_carries_no_sign():
+    from ks2workbook.core.formats import fmt_points, fmt_signed
+
+    assert [fmt_signed(v, 1) for v in (1.23, -0.34, -0.04, 0.04, 0.0)] == ["+1.2", "-0.3", "0.0", "0.0", "0.0"]
+    assert [fmt_signed(v, None) for v in (2, -1.5, 0)] == ["+2", "-1.5", "0"]
+    assert [fmt_points(v) for v in (3, -2, -0.4, 0.4, 0)] == ["+3 pts", "-2 pts", "0 pts", "0 pts", "0 pts"]
+
+
 def test_one_computation_checks_each_table_once(monkeypatch):
     """Inside ``pinned`` (a pack's facts) each table's files are looked at once however often it is read;
     outside it, at every read (a raw file changed under a running kernel is caught at the next one)."""

@@ -239,6 +239,7 @@ def test_published_movement_lies_in_the_calibrated_window():
 def test_ranges_label():
     assert risk.ranges_label([1.5, 2.0, 2.5, 4.0]) == "+1.5 to +2.5, +4.0"
     assert risk.ranges_label([-2.0, -1.5]) == "-2.0 to -1.5"
+    assert risk.ranges_label([-0.5, 0.0, 0.5]) == "-0.5 to +0.5" and risk.ranges_label([0.0]) == "0.0"
     assert risk.ranges_label([]) == "none"
 
 

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import NoDataError, WorkbookError
+from ..core.formats import fmt_signed
 from ..core.world import ENGLAND, FIRST_EXPECTED_STANDARD_YEAR
 from ..data import areas, coverage, tables
 from ..data.cache import cached_on
@@ -605,7 +606,8 @@ def ranges_label(values: pd.Series | list[float], step: float = 0.5) -> str:
             runs[-1].append(v)
         else:
             runs.append([v])
-    return ", ".join(f"{r[0]:+.1f}" if len(r) == 1 else f"{r[0]:+.1f} to {r[-1]:+.1f}" for r in runs)
+    one = [fmt_signed(r[0], 1) if len(r) == 1 else f"{fmt_signed(r[0], 1)} to {fmt_signed(r[-1], 1)}" for r in runs]
+    return ", ".join(one)
 
 
 @cached_on(*_TABLES, maxsize=8, persist=True)
@@ -623,8 +625,8 @@ def backtest_summary(threshold: float | None = None) -> pd.DataFrame:
         window = ranges_label(scan.loc[scan["calibrated"], "national_change"])
         assumptions = (
             ("known", "movements known at the time"),
-            (trend, f"recent trend ({trend:+.0f})"),
-            (None, f"published ({published:+.0f})"),
+            (trend, f"recent trend ({fmt_signed(trend)})"),
+            (None, f"published ({fmt_signed(published)})"),
         )
         for assumed, label in assumptions:
             bt = backtest(fit_pairs, test_pair, threshold, assumed)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import NoDataError
+from ..core.formats import fmt_signed
 from ..data import areas, coverage, tables
 from ..data.cache import cached_on
 from ..data.values import safe_share
@@ -120,7 +121,11 @@ def assign_frame(frame: pd.DataFrame, rules: StrandRules) -> pd.DataFrame:
     for col, bar in mp.progress_below.items():
         below = (frame[col] < bar).fillna(False).to_numpy(dtype=bool)
         hit |= below
-        msg = f"{PROGRESS_NAMES[col]} progress " + frame[col].map("{:+.1f}".format) + f" below {bar:+g}"
+        msg = (
+            f"{PROGRESS_NAMES[col]} progress "
+            + frame[col].map(lambda v: fmt_signed(v, 1))
+            + f" below {fmt_signed(bar, None)}"
+        )
         fails = fails + np.where(below, np.where(fails == "", "", "; ") + msg, "")
     year_text = " (" + frame["progress_year"].map(lambda y: f"{y:.0f}" if pd.notna(y) else "") + ")"
     take(hit, "maximising_progress", fails + year_text)

@@ -26,11 +26,20 @@ def fmt_pct(value: float | None, decimals: int = 0) -> str:
     return f"{value:.{decimals}f}%"
 
 
-def fmt_points(value: float | None, decimals: int = 0) -> str:
-    """Signed percentage-point change: ``+3 pts``, ``-2 pts``."""
+def fmt_signed(value: float | None, decimals: int | None = 0) -> str:
+    """A signed figure, ``+1.2``, ``-0.3`` (``decimals=None``: as many as it has, ``-1.5``, ``+2``); with no sign
+    when it rounds to zero (``-0`` or ``+0.0`` would read as a move that is not there); a dash for missing."""
     if missing(value):
         return "–"
-    return f"{value:+.{decimals}f} pts"
+    text = f"{value:+g}" if decimals is None else f"{value:+.{decimals}f}"
+    return text[1:] if float(text) == 0 else text
+
+
+def fmt_points(value: float | None, decimals: int = 0) -> str:
+    """Signed percentage-point change: ``+3 pts``, ``-2 pts``, ``0 pts``."""
+    if missing(value):
+        return "–"
+    return f"{fmt_signed(value, decimals)} pts"
 
 
 def fmt_points_moved(value: float) -> str:

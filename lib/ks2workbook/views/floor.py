@@ -11,7 +11,7 @@ import pandas as pd
 from ..analyses import progress
 from ..analyses.floor import NEAR_ATTAINMENT, NEAR_PROGRESS
 from ..analyses.pack import PackFacts
-from ..core.formats import count, fmt_int, fmt_pct, missing
+from ..core.formats import count, fmt_int, fmt_pct, fmt_signed, missing
 from ..core.world import NO_TEST_YEARS
 from ..rules.floor import AppliedRule, latest_national_rule
 from . import page, style
@@ -119,22 +119,18 @@ def near_miss_words(applied: AppliedRule) -> str:
     return f"within {NEAR_ATTAINMENT:g} points of the attainment test and {NEAR_PROGRESS:g} point of a progress bar"
 
 
-def _signed(value: float, decimals: int = 1) -> str:
-    return "–" if missing(value) or pd.isna(value) else f"{value:+.{decimals}f}"
-
-
 def school_table(table: pd.DataFrame, applied: AppliedRule) -> pd.DataFrame:
     """Schools with their figures and margins (a negative margin fails that test), for people."""
     out = pd.DataFrame({"School": table["school_name"].fillna("name not published")})
     if "cohort" in table and table["cohort"].notna().any():
         out["Pupils"] = [fmt_int(v) for v in table["cohort"]]
     out["RWM at the expected standard"] = [fmt_pct(v) for v in table["rwm_exp"]]
-    out["Margin on the attainment test (pts)"] = [_signed(v, 0) for v in table["attainment_margin"]]
+    out["Margin on the attainment test (pts)"] = [fmt_signed(v, 0) for v in table["attainment_margin"]]
     if applied.rule.progress is not None:
         for col, name in SUBJECT_NAMES.items():
             if f"{col}_margin" in table:
-                out[f"{name} progress"] = [_signed(v) for v in table[col]]
-        out["Margin on the progress test"] = [_signed(v) for v in table["progress_margin"]]
+                out[f"{name} progress"] = [fmt_signed(v, 1) for v in table[col]]
+        out["Margin on the progress test"] = [fmt_signed(v, 1) for v in table["progress_margin"]]
     return out
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analyses.pack import PackFacts
-from ..core.formats import count, fmt_pct, missing
+from ..core.formats import count, fmt_pct, fmt_points, fmt_signed, missing
 from ..core.world import FIRST_EXPECTED_STANDARD_YEAR, NO_TEST_YEARS
 from ..rules import indicators as indicator_sets
 from . import page, style
@@ -45,7 +45,7 @@ def format_value(indicator: str, value: float | None, extra_decimals: int = 0) -
         return "–"
     unit = indicator_sets.unit_of(indicator)
     if unit == "progress":
-        return f"{value:+.{1 + extra_decimals}f}"
+        return fmt_signed(value, 1 + extra_decimals)
     if unit == "scaled score":
         return f"{value:.{extra_decimals}f}"
     return fmt_pct(float(value), extra_decimals)
@@ -156,9 +156,9 @@ def section_bands(facts: PackFacts) -> list:
     def change(ind, c, fav) -> str:
         if pd.isna(c):
             return "–"
-        if c == 0:
-            return "no change"
-        text = f"{c:+.1f}" if indicator_sets.unit_of(ind) == "progress" else f"{c:+.0f} pts"
+        text = fmt_signed(c, 1) if indicator_sets.unit_of(ind) == "progress" else fmt_points(c)
+        if not text.startswith(("+", "-")):
+            return "no change"  # none, or less than the figures show
         return text + ("" if pd.isna(fav) else (" (better)" if fav else " (worse)"))
 
     shown = pd.DataFrame(

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..analyses.pack import PackFacts
-from ..core.formats import count, fmt_int, fmt_pct, fmt_points_moved
+from ..core.formats import count, fmt_int, fmt_pct, fmt_points_moved, fmt_signed
 from ..rules import pack as pack_rules
 from . import page, style
 
@@ -41,7 +41,7 @@ def assumption(facts: PackFacts) -> str:
             "this pack."
         )
     known = r["known_changes"]
-    moves = ", ".join(f"{v:+.0f}" for v in known)
+    moves = ", ".join(fmt_signed(v) for v in known)
     return (
         "Nobody knows how England's results will move next year, so each chance is averaged over the moves England "
         f"has made from one year to the next since the current tests began ({moves} points)."
@@ -156,7 +156,7 @@ def _reason(group: str, row: Mapping[str, Any], threshold: float) -> str:
             return f"fell from {row['rwm_prev']:.0f}% the year before (a fall often recovers)"
         return f"{'rose' if rose else 'fell'} from {row['rwm_prev']:.0f}% the year before"
     if group == "progress":
-        return "no progress score" if pd.isna(row["progress"]) else f"progress {row['progress']:+.1f}"
+        return "no progress score" if pd.isna(row["progress"]) else f"progress {fmt_signed(row['progress'], 1)}"
     if group == "pct_fsm":
         return f"{fmt_pct(row['pct_fsm'])} on free school meals"
     return f"{fmt_pct(row['pct_eal'])} with English as an additional language"

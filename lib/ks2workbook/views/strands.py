@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analyses.pack import PackFacts
-from ..core.formats import count, fmt_int, fmt_pct
+from ..core.formats import count, fmt_int, fmt_pct, fmt_signed
 from ..rules.strands import PROGRESS_NAMES, StrandRules
 from . import page
 
@@ -26,10 +26,10 @@ def criteria(rules: StrandRules, floor_basis: str) -> pd.DataFrame:
         )
     if bf.in_category:
         first.append("in an Ofsted category of concern at its latest inspection, under any framework")
-    progress = ", ".join(f"{PROGRESS_NAMES[k]} below {v:+g}" for k, v in mp.progress_below.items())
+    progress = ", ".join(f"{PROGRESS_NAMES[k]} below {fmt_signed(v, None)}" for k, v in mp.progress_below.items())
     great = f"RWM at least {gr.rwm_at_least:g}%"
     if gr.mean_progress_at_least is not None:
-        great += f" and average progress at least {gr.mean_progress_at_least:+g} where published"
+        great += f" and average progress at least {fmt_signed(gr.mean_progress_at_least, None)} where published"
     if gr.or_ofsted == "outstanding":
         great += "; or judged outstanding (or strong or exceptional leadership on a report card with no area below "
         great += "expected)"

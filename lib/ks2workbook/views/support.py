@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..analyses.support import Support
-from ..core.formats import count, fmt_int, fmt_pct
+from ..core.formats import count, fmt_int, fmt_pct, fmt_signed
 from .style import OKABE_ITO, SERIES_CYCLE, new_axes
 
 SIMILAR_FSM_POINTS = 10  # intakes within this many points of each other are called similar
@@ -27,16 +27,17 @@ def say_pair(pair: Mapping[str, Any]) -> str:
     weak, strong = pair["partner_weakest"], pair["supporter_strongest"]
     year = "" if pd.isna(pair["progress_year"]) else f" ({pair['progress_year']:.0f})"
     if weak and strong:
+        best, worst = fmt_signed(pair["supporter_strongest_score"], 1), fmt_signed(pair["partner_weakest_score"], 1)
         if weak == strong:
             parts.append(
-                f"the supporter's {strong} progress is its strongest ({pair['supporter_strongest_score']:+.1f}), "
-                f"the partner's its weakest ({pair['partner_weakest_score']:+.1f}){year}"
+                f"the supporter's {strong} progress is its strongest ({best}), "
+                f"the partner's its weakest ({worst}){year}"
             )
         else:
+            there = fmt_signed(pair["supporter_score_in_partner_weakest"], 1)
             parts.append(
-                f"the partner's weakest progress is {weak} ({pair['partner_weakest_score']:+.1f}), where the "
-                f"supporter scores {pair['supporter_score_in_partner_weakest']:+.1f}; the supporter's strongest is "
-                f"{strong} ({pair['supporter_strongest_score']:+.1f}){year}"
+                f"the partner's weakest progress is {weak} ({worst}), where the supporter scores {there}; the "
+                f"supporter's strongest is {strong} ({best}){year}"
             )
     elif not weak:
         parts.append("no progress scores published for the partner in the last years")
