@@ -530,3 +530,18 @@ def test_calibration_deciles_are_pandas_equal_count_bins(schools):
     np.testing.assert_allclose(table["predicted"], by["p"].mean() * 100, rtol=1e-12)
     np.testing.assert_allclose(table["observed"], by["y"].mean() * 100, rtol=1e-12)
     assert table["decile"].astype(int).tolist() == list(range(1, 11))
+
+
+def test_the_school_table_and_the_expected_count_share_one_set_of_chances(monkeypatch):
+    """A pack shows each school's chance and the council's expected count; both rest on the same predictions
+    under each of England's known movements, made once (the count is the sum of the schools' chances)."""
+    risk._la_chances.cache_clear()
+    calls: list[int] = []
+    real = risk._by_change
+    monkeypatch.setattr(risk, "_by_change", lambda *a: calls.append(1) or real(*a))
+    year = coverage.latest_year()
+    table = risk.school_risk(831, year)
+    expected = risk.expected_below(831, year)
+    assert len(calls) == 1
+    assert expected["expected"] == pytest.approx(table["p_below_next"].sum(), rel=1e-12)
+    assert expected["low"] <= expected["expected"] <= expected["high"]

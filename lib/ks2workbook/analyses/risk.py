@@ -694,6 +694,13 @@ def drivers(model: RiskModel, frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@cached_on(*_TABLES, maxsize=4, copies=False)
+def _la_chances(la_code: int | str, year: int, threshold: float) -> tuple[pd.Series, ...]:
+    """Each of the LA's schools' chance under each movement England has made (:func:`_by_change`): the school
+    table and the expected count both read them, and a pack asks for both (predicted once, not twice). Read only."""
+    return tuple(_by_change(model_for(year, threshold), _la_features(la_code, year, threshold), known_changes(year)))
+
+
 def school_risk(
     la_code: int | str, year: int, threshold: float | None = None, national_change: float | None = None
 ) -> pd.DataFrame:
@@ -703,8 +710,10 @@ def school_risk(
     threshold = default_threshold() if threshold is None else float(threshold)
     model = model_for(year, threshold)
     base = _la_features(la_code, year, threshold)
-    changes = known_changes(year) if national_change is None else [float(national_change)]
-    p = chance_below(model, base, changes)
+    if national_change is None:
+        p = _mean_chance(list(_la_chances(la_code, year, threshold)))
+    else:
+        p = chance_below(model, base, [float(national_change)])
     shown = add_gap_features(base, threshold, national_trend(year) if national_change is None else national_change)
     reasons = drivers(model, shown).add_prefix("drive_")
     out = shown.assign(p_below_next=p).join(reasons)
@@ -719,9 +728,7 @@ def expected_below(la_code: int | str, year: int, threshold: float | None = None
     """The LA's expected number of schools below the bar next year, and the 80% range around it (England's
     movement and each school's chance both uncertain)."""
     threshold = default_threshold() if threshold is None else float(threshold)
-    model = model_for(year, threshold)
-    base = _la_features(la_code, year, threshold)
-    by_change = _by_change(model, base, known_changes(year))
+    by_change = list(_la_chances(la_code, year, threshold))
     low, high = _count_range(by_change)
     return {"expected": float(_mean_chance(by_change).sum()), "low": low, "high": high}
 
