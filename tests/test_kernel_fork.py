@@ -153,3 +153,31 @@ def test_the_server_forks_only_while_it_has_no_other_thread(session):
     assert len(names) - names.count("jemalloc_bg_thd") == 1, names
     assert kernel_fork.other_threads() != []  # this test process runs threads of its own: it would not fork
     assert "jemalloc_bg_thd" in kernel_fork.FORK_SAFE_THREADS
+
+
+def test_a_server_closed_under_a_request_is_a_server_that_died():
+    """At the process's exit the server is closed (its pipes first) while a kernel may still be being asked for on
+    another thread: that request is answered as if the server had died (None: the kernel is then started the
+    usual way, or not at all), not with an AttributeError printed at the exit."""
+    forks = kernel_fork.ForkServer("")
+    env = dict(os.environ)
+    forks.proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    forks.key = (kernel_fork._env_key(env), ())  # the server asked for, still running ...
+    forks._requests = forks._replies = None  # ... its pipes closed by close() on the exit's thread
+    cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", "connection.json"]
+    assert forks.fork(cmd, env, os.getcwd()) is None
+    assert forks.proc is None  # closed: the next request starts another
+
+
+def test_closing_a_session_whose_kernel_never_started_says_nothing():
+    """A kernel that could not be started has nothing to stop: closing its session (at the exit, by atexit) ends
+    quietly and still clears up, instead of raising the start's error a second time."""
+
+    class NeverStarted:
+        async def shutdown_kernel(self, now: bool = False) -> None:
+            raise OSError("the kernel could not be started")
+
+    session = runner.KernelSession()
+    session.km = NeverStarted()
+    session.close()
+    assert session.km is None and session.kc is None

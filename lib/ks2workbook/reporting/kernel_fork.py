@@ -118,7 +118,9 @@ class ForkServer:
                 self._requests.write(json.dumps({"args": args, "env": env, "cwd": cwd}) + "\n")
                 answered = select.select([self._replies], [], [], FORK_TIMEOUT)[0]
                 line = self._replies.readline() if answered else ""
-            except (OSError, ValueError):
+            except (OSError, ValueError, AttributeError):
+                # AttributeError: the server's pipes were closed under this request (close(), at the process's exit,
+                # while a kernel was still being asked for): as if the server had died.
                 line = ""
             if not line:  # the server died or hangs: the next request starts another
                 self.close()

@@ -257,10 +257,15 @@ class KernelSession:
                 return
 
     def close(self) -> None:
+        """Stop the kernel and clear up after it. A kernel that could not be started has nothing to stop: its
+        error was (or would have been) told where it was asked for, not again here, often at the process's exit."""
         if self.kc is not None:
             self.kc.stop_channels()
         if self.km is not None:
-            self.loop.run_until_complete(self.km.shutdown_kernel(now=True))
+            try:
+                self.loop.run_until_complete(self.km.shutdown_kernel(now=True))
+            except (OSError, AttributeError, RuntimeError):
+                pass  # never started (its process unknown), or its event loop already gone at the exit
         self.km = self.kc = None
         self._warming = None
         if self._sockets:
