@@ -395,7 +395,7 @@ def section_support(facts: PackFacts) -> list:
         )
     )
     if len(s.pairs):
-        out.append(support_view.plot_pairs(s, pl["plan"].members))
+        out.append(support_view.plot_pairs(s, pl["plan"].members, facts.area.name))
     if len(s.unpaired):
         out.append(
             page.table(

@@ -100,9 +100,11 @@ def say_support(result: Support) -> str:
     return text
 
 
-def plot_pairs(result: Support, members: pd.DataFrame):
+def plot_pairs(result: Support, members: pd.DataFrame, area_name: str):
     """The LA's schools at their published locations, coloured by cluster, with a line for each suggested pair."""
-    fig, ax = new_axes("Suggested school-to-school support", "West to east (km)", "South to north (km)", figsize=(8, 7))
+    fig, ax = new_axes(
+        f"{area_name}: suggested school-to-school support", "West to east (km)", "South to north (km)", figsize=(8, 7)
+    )
     located = members.dropna(subset=["latitude", "longitude"])
     if located.empty:
         ax.text(0.5, 0.5, "No published locations for this LA's schools", ha="center", transform=ax.transAxes)
@@ -125,7 +127,7 @@ def plot_pairs(result: Support, members: pd.DataFrame):
         ax.plot(x, y, color=OKABE_ITO["black"], lw=1.2, zorder=3)
     sup = where.reindex(result.supporters["urn"]).dropna()
     x, y = xy(sup["latitude"], sup["longitude"])
-    ax.scatter(x, y, s=70, marker="*", color=OKABE_ITO["black"], label="school able to support", zorder=4)
+    ax.scatter(x, y, s=70, marker="*", color=OKABE_ITO["black"], label="School able to support", zorder=4)
     ax.set_aspect("equal", adjustable="datalim")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
