@@ -412,10 +412,9 @@ def sn_average_of(indicators: pd.DataFrame | None, codes: Iterable[int], indicat
     if held is not None:
         # The shipped table: each code's slice of its index of series, not a filtering of the whole table (a pack
         # averages about thirty groups; filtering and grouping cost it a tenth of a second).
-        parts = [held["bounds"].get((indicator, code)) for code in codes]
-        parts = [slice(a, b) for a, b in (p for p in parts if p is not None)]
-        years = np.concatenate([held["years"][p] for p in parts]) if parts else held["years"][:0]
-        values = np.concatenate([held["values"][p] for p in parts]) if parts else held["values"][:0]
+        spans = [held["bounds"][(indicator, code)] for code in codes if (indicator, code) in held["bounds"]]
+        years = np.concatenate([held["years"][:0], *(held["years"][a:b] for a, b in spans)])
+        values = np.concatenate([held["values"][:0], *(held["values"][a:b] for a, b in spans)])
         return _mean_by_year(years, values)
     table = _table(indicators, indicator)
     indicator_info(table, indicator)

@@ -45,8 +45,7 @@ def fmt_points(value: float | None, decimals: int = 0) -> str:
 def fmt_points_moved(value: float) -> str:
     """A move in percentage points in words that agree with it: ``+1 point``, ``-2 points``, ``+0.5 points``,
     ``0 points`` (a sentence or a table cell a councillor reads, where ``pts`` would be shorthand)."""
-    word = "point" if abs(value) == 1 else "points"
-    return f"0 {word}" if value == 0 else f"{value:+g} {word}"
+    return f"{fmt_signed(value, None)} {'point' if abs(value) == 1 else 'points'}"
 
 
 def fmt_gbp_k(value: float | None, decimals: int = 0) -> str:
